@@ -1,0 +1,35 @@
+// Request bodies: JSON only, at most BODY_LIMIT_BYTES (chunked bodies too: the limit counts bytes
+// as they stream), strict (top level object or array), and no prototype-pollution keys.
+import { bodyParser } from '@koa/bodyparser';
+import type { Middleware } from 'koa';
+import { apiError } from './errors';
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function hasForbiddenKey(value: unknown, depth = 0): boolean {
+  if (depth > 32) return true; // absurd nesting is refused rather than walked
+  if (Array.isArray(value)) return value.some((v) => hasForbiddenKey(v, depth + 1));
+  if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key) || hasForbiddenKey((value as Record<string, unknown>)[key], depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+export function jsonBody(limitBytes: number): Middleware[] {
+  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: limitBytes, jsonStrict: true, encoding: 'utf-8' });
+  const guard: Middleware = async (ctx, next) => {
+    const hasBody = ctx.request.length > 0 || ctx.get('Transfer-Encoding') !== '';
+    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(ctx.method)) {
+      if (ctx.request.length > limitBytes) throw apiError('payload_too_large');
+      if (!ctx.is('application/json')) throw apiError('unsupported_media_type');
+    }
+    await next();
+  };
+  const check: Middleware = async (ctx, next) => {
+    if (hasForbiddenKey(ctx.request.body)) throw apiError('validation_failed', 'Forbidden key in the request body.');
+    await next();
+  };
+  return [guard, parse, check];
+}

@@ -1,0 +1,108 @@
+// Users: the only SQL on the users table. Ids travel as strings (bigint in Postgres).
+import type { Queryable } from '../db/db';
+
+export interface User {
+  id: string;
+  username: string;
+  role: 'user' | 'admin';
+  createdAt: string;
+  disabled: boolean;
+}
+
+export interface UserWithHash extends User {
+  passwordHash: string;
+  credentialsValidAfter: Date;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  role: 'user' | 'admin';
+  created_at: Date;
+  disabled_at: Date | null;
+  password_hash: string;
+  credentials_valid_after: Date;
+}
+
+const COLUMNS = 'id::text AS id, username, role, created_at, disabled_at, password_hash, credentials_valid_after';
+
+function toUser(r: UserRow): UserWithHash {
+  return {
+    id: r.id,
+    username: r.username,
+    role: r.role,
+    createdAt: r.created_at.toISOString(),
+    disabled: r.disabled_at !== null,
+    passwordHash: r.password_hash,
+    credentialsValidAfter: r.credentials_valid_after,
+  };
+}
+
+/** The public view of a user (what responses carry): never the hash. */
+export function publicUser(u: User): User {
+  return { id: u.id, username: u.username, role: u.role, createdAt: u.createdAt, disabled: u.disabled };
+}
+
+export function createUserStore(db: Queryable) {
+  return {
+    /** null when the (case-insensitive) username is taken. */
+    async create(username: string, passwordHash: string, role: 'user' | 'admin' = 'user'): Promise<User | null> {
+      const r = await db.query<UserRow>({
+        name: 'user_create',
+        text: `INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)
+               ON CONFLICT (lower(username)) DO NOTHING RETURNING ${COLUMNS}`,
+        values: [username, passwordHash, role],
+      });
+      return r.rows[0] ? publicUser(toUser(r.rows[0])) : null;
+    },
+
+    async findByUsername(username: string): Promise<UserWithHash | null> {
+      const r = await db.query<UserRow>({
+        name: 'user_by_name',
+        text: `SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`,
+        values: [username],
+      });
+      return r.rows[0] ? toUser(r.rows[0]) : null;
+    },
+
+    async findById(id: string): Promise<UserWithHash | null> {
+      const r = await db.query<UserRow>({ name: 'user_by_id', text: `SELECT ${COLUMNS} FROM users WHERE id = $1`, values: [id] });
+      return r.rows[0] ? toUser(r.rows[0]) : null;
+    },
+
+    /** Sets a new hash and moves the cutoff: credentials issued before now are no longer valid. */
+    async setPassword(id: string, passwordHash: string): Promise<void> {
+      await db.query({
+        name: 'user_set_password',
+        text: 'UPDATE users SET password_hash = $2, credentials_valid_after = now() WHERE id = $1',
+        values: [id, passwordHash],
+      });
+    },
+
+    /** Logout-all: credentials issued before now are no longer valid (the per-user cutoff). */
+    async revokeCredentials(id: string): Promise<void> {
+      await db.query({ name: 'user_cutoff', text: 'UPDATE users SET credentials_valid_after = now() WHERE id = $1', values: [id] });
+    },
+
+    /** false when there is no such user. */
+    async disable(id: string): Promise<boolean> {
+      const r = await db.query({
+        name: 'user_disable',
+        text: 'UPDATE users SET disabled_at = coalesce(disabled_at, now()), credentials_valid_after = now() WHERE id = $1',
+        values: [id],
+      });
+      return r.rowCount > 0;
+    },
+
+    /** Creates or promotes the bootstrap admin from ADMIN_USERNAME / ADMIN_PASSWORD (idempotent). */
+    async ensureAdmin(username: string, passwordHash: string): Promise<void> {
+      await db.query({
+        text: `INSERT INTO users (username, password_hash, role) VALUES ($1, $2, 'admin')
+               ON CONFLICT (lower(username)) DO UPDATE SET role = 'admin'`,
+        values: [username, passwordHash],
+      });
+    },
+  };
+}
+
+export type UserStore = ReturnType<typeof createUserStore>;
