@@ -121,7 +121,8 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
   const config: Config = {
     host: str(env, 'HOST', '127.0.0.1'),
     port,
-    instanceId: str(env, 'INSTANCE_ID', `${variant}-${hostname()}-${port}`),
+    // With PORT=0 (any free port) the pid tells instances on one host apart.
+    instanceId: str(env, 'INSTANCE_ID', `${variant}-${hostname()}-${port || process.pid}`),
     variant,
     databaseUrl,
     db: {

@@ -209,7 +209,11 @@ export class ApiClient {
   }
 }
 
-/** Sends bytes exactly as given over a raw TCP connection (for requests fetch refuses to build). */
+/**
+ * Sends bytes exactly as given over a raw TCP connection (for requests fetch refuses to build) and
+ * returns what came back when the server closed it. Include `Connection: close` in the request.
+ * (Not socket.end(): a half-closed socket makes Node drop responses that wait on the database.)
+ */
 export function rawHttp(url: string, request: string | Buffer, timeoutMs = 5000): Promise<{ status: number; head: string; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
@@ -227,7 +231,7 @@ export function rawHttp(url: string, request: string | Buffer, timeoutMs = 5000)
       const [head, ...rest] = text.split('\r\n\r\n');
       resolve({ status: Number(head.split(' ')[1]), head, body: rest.join('\r\n\r\n') });
     });
-    socket.end(request);
+    socket.write(request);
   });
 }
 

@@ -23,6 +23,10 @@ export function jsonBody(limitBytes: number): Middleware[] {
     const hasBody = ctx.request.length > 0 || ctx.get('Transfer-Encoding') !== '';
     if (hasBody && ['POST', 'PUT', 'PATCH'].includes(ctx.method)) {
       if (ctx.request.length > limitBytes) throw apiError('payload_too_large');
+      // Compressed request bodies are refused (RFC 7694: 415): bodies are small JSON, and inflating
+      // them would add a decompression-bomb surface and zlib errors for nothing.
+      const encoding = ctx.get('Content-Encoding').trim().toLowerCase();
+      if (encoding !== '' && encoding !== 'identity') throw apiError('unsupported_media_type', 'Compressed request bodies are not accepted.');
       if (!ctx.is('application/json')) throw apiError('unsupported_media_type');
     }
     await next();

@@ -1,0 +1,207 @@
+// Refresh tokens: opaque, rotating, in families (one family per login), stored only as SHA-256.
+// The only SQL on jwt_refresh_families / jwt_refresh_tokens (migrations/020_jwt.sql).
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../core/db/db';
+import { randomId } from './access-token';
+
+// 256 bits from the CSPRNG: guessing is hopeless even with the hash table in hand (SECURITY.md;
+// ASVS 5.0 7.2.3 asks >= 128 bits). base64url of 32 bytes is exactly 43 characters.
+const TOKEN_BYTES = 32;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const FAMILY_ID_SHAPE = /^[A-Za-z0-9_-]{22}$/;
+// GET /auth/sessions shows a bounded list: a bench user logs in thousands of times.
+const MAX_LISTED_FAMILIES = 100;
+// Revoked and expired families are kept this long for the operator, then pruned. Once a family is
+// dead, deleting it changes nothing for clients: its tokens are refused either way.
+const DEAD_FAMILY_RETENTION_MS = 60 * 60_000;
+
+// Revoking also ends the idle lifetime, so "dead" is one indexed column for the pruner and every
+// "is it live?" check (revoked_at stays the record of when and why).
+const REVOKE_SET = 'revoked_at = now(), idle_expires_at = least(idle_expires_at, now())';
+
+export type RevokedReason = 'logout' | 'logout_all' | 'session_revoked' | 'reuse' | 'user_invalid';
+
+export interface RefreshTokenOptions {
+  idleTimeoutMs: number;
+  absoluteTimeoutMs: number;
+}
+
+export interface IssuedRefreshToken {
+  token: string;
+  familyId: string;
+  /** How long the token can work at most: min(idle, absolute remaining); the cookie's Max-Age. */
+  lifetimeMs: number;
+}
+
+export type RotateResult =
+  | { kind: 'rotated'; issued: IssuedRefreshToken; userId: string; familyCreatedAt: Date }
+  /** An already-rotated token came back: the family has just been revoked. */
+  | { kind: 'reused'; familyId: string; userId: string }
+  /** Unknown token, or its family is revoked or expired. */
+  | { kind: 'invalid' };
+
+export interface FamilySummary {
+  familyId: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+}
+
+export interface RefreshTokenStore {
+  createFamily(userId: string, userAgent: string | null): Promise<IssuedRefreshToken>;
+  rotate(token: string): Promise<RotateResult>;
+  /** Revokes one live family of this user; false when there is none with this id. */
+  revokeFamily(familyId: string, userId: string, reason: RevokedReason): Promise<boolean>;
+  revokeAllForUser(userId: string): Promise<number>;
+  listActive(userId: string): Promise<FamilySummary[]>;
+  /** Deletes families dead for longer than the retention; returns how many. */
+  prune(): Promise<number>;
+}
+
+function newToken(): string {
+  return randomBytes(TOKEN_BYTES).toString('base64url');
+}
+
+function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+export function isFamilyId(value: string): boolean {
+  return FAMILY_ID_SHAPE.test(value);
+}
+
+export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): RefreshTokenStore {
+  const firstLifetimeMs = Math.min(opts.idleTimeoutMs, opts.absoluteTimeoutMs);
+
+  return {
+    async createFamily(userId, userAgent) {
+      const token = newToken();
+      const familyId = randomId();
+      // One statement inserts the family and its first token: no half-created family on a crash.
+      await db.query({
+        name: 'jwt_family_create',
+        text: `WITH family AS (
+                 INSERT INTO jwt_refresh_families (public_id, user_id, idle_expires_at, absolute_expires_at, user_agent)
+                 VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond', now() + $4::float8 * interval '1 millisecond', $5)
+                 RETURNING id)
+               INSERT INTO jwt_refresh_tokens (token_hash, family_id) SELECT $6, id FROM family`,
+        values: [familyId, userId, firstLifetimeMs, opts.absoluteTimeoutMs, userAgent, hashToken(token)],
+      });
+      return { token, familyId, lifetimeMs: firstLifetimeMs };
+    },
+
+    async rotate(token) {
+      // Garbage never costs a database round trip.
+      if (!TOKEN_SHAPE.test(token)) return { kind: 'invalid' };
+      const hash = hashToken(token);
+      const next = newToken();
+      // Rotation is one statement, so it is atomic without an explicit transaction:
+      //  1. claim the presented token: `used_at IS NULL` in the WHERE makes the claim a compare-and-set;
+      //  2. extend the family's idle expiry, never past its absolute expiry (counted from the first
+      //     login), and only if the family is live;
+      //  3. insert the successor token.
+      // Two concurrent refreshes with the same token (decision): the second UPDATE blocks on the row
+      // lock the first one holds, then re-evaluates its WHERE against the committed row (Postgres READ
+      // COMMITTED re-check) and claims nothing. Exactly one wins. The loser cannot be told apart from
+      // a thief replaying a stolen, already-used token, so it takes the reuse path below and the whole
+      // family is revoked: the winner's fresh refresh token dies too, and the client logs in again.
+      // That is what RFC 9700 4.14.2 asks for; a grace window for racing tabs would hand the same
+      // window to a token thief. (Clients should serialise their refreshes.)
+      const rotated = await db.query<{ public_id: string; user_id: string; created_at: Date; lifetime_ms: number }>({
+        name: 'jwt_rotate',
+        text: `WITH claimed AS (
+                 UPDATE jwt_refresh_tokens SET used_at = now()
+                 WHERE token_hash = $1 AND used_at IS NULL
+                 RETURNING family_id
+               ), family AS (
+                 UPDATE jwt_refresh_families f
+                 SET last_used_at = now(),
+                     idle_expires_at = least(now() + $3::float8 * interval '1 millisecond', f.absolute_expires_at)
+                 FROM claimed
+                 WHERE f.id = claimed.family_id AND f.revoked_at IS NULL
+                   AND f.idle_expires_at > now() AND f.absolute_expires_at > now()
+                 RETURNING f.id, f.public_id, f.user_id, f.created_at, f.idle_expires_at
+               ), successor AS (
+                 INSERT INTO jwt_refresh_tokens (token_hash, family_id) SELECT $2, id FROM family
+               )
+               SELECT public_id, user_id::text AS user_id, created_at,
+                      (extract(epoch FROM idle_expires_at - now()) * 1000)::float8 AS lifetime_ms
+               FROM family`,
+        values: [hash, hashToken(next), opts.idleTimeoutMs],
+      });
+      const row = rotated.rows[0];
+      if (row) {
+        return {
+          kind: 'rotated',
+          issued: { token: next, familyId: row.public_id, lifetimeMs: Math.max(0, Math.floor(row.lifetime_ms)) },
+          userId: row.user_id,
+          familyCreatedAt: row.created_at,
+        };
+      }
+      // Nothing claimed: the token is unknown, its family is dead, or it was already used. The last
+      // case is reuse (RFC 9700 4.14.2, ASVS 5.0 10.4.5): an attacker and the legitimate client both
+      // hold the token and we cannot tell which one is calling, so the whole family dies.
+      const reused = await db.query<{ public_id: string; user_id: string }>({
+        name: 'jwt_reuse_revoke',
+        text: `UPDATE jwt_refresh_families f SET ${REVOKE_SET}, revoked_reason = 'reuse'
+               FROM jwt_refresh_tokens t
+               WHERE t.token_hash = $1 AND t.used_at IS NOT NULL AND f.id = t.family_id AND f.revoked_at IS NULL
+               RETURNING f.public_id, f.user_id::text AS user_id`,
+        values: [hash],
+      });
+      const r = reused.rows[0];
+      return r ? { kind: 'reused', familyId: r.public_id, userId: r.user_id } : { kind: 'invalid' };
+    },
+
+    async revokeFamily(familyId, userId, reason) {
+      if (!isFamilyId(familyId)) return false;
+      // `user_id = $2`: a user can only ever revoke their own families (object-level authorization).
+      const r = await db.query({
+        name: 'jwt_family_revoke',
+        text: `UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = $3
+               WHERE public_id = $1 AND user_id = $2 AND revoked_at IS NULL AND idle_expires_at > now()`,
+        values: [familyId, userId, reason],
+      });
+      return r.rowCount > 0;
+    },
+
+    async revokeAllForUser(userId) {
+      const r = await db.query({
+        name: 'jwt_family_revoke_all',
+        text: `UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = 'logout_all'
+               WHERE user_id = $1 AND revoked_at IS NULL`,
+        values: [userId],
+      });
+      return r.rowCount;
+    },
+
+    async listActive(userId) {
+      const r = await db.query<{ public_id: string; created_at: Date; last_used_at: Date; idle_expires_at: Date; user_agent: string | null }>({
+        name: 'jwt_family_list',
+        text: `SELECT public_id, created_at, last_used_at, idle_expires_at, user_agent FROM jwt_refresh_families
+               WHERE user_id = $1 AND revoked_at IS NULL AND idle_expires_at > now()
+               ORDER BY created_at DESC LIMIT ${MAX_LISTED_FAMILIES}`,
+        values: [userId],
+      });
+      return r.rows.map((row) => ({
+        familyId: row.public_id,
+        createdAt: row.created_at,
+        lastUsedAt: row.last_used_at,
+        expiresAt: row.idle_expires_at,
+        userAgent: row.user_agent,
+      }));
+    },
+
+    async prune() {
+      // idle_expires_at is <= absolute_expires_at (a CHECK) and revocation pulls it to now()
+      // (REVOKE_SET), so it alone says when a family died, and its index finds them.
+      const r = await db.query({
+        name: 'jwt_family_prune',
+        text: `DELETE FROM jwt_refresh_families WHERE idle_expires_at < now() - $1::float8 * interval '1 millisecond'`,
+        values: [DEAD_FAMILY_RETENTION_MS],
+      });
+      return r.rowCount;
+    },
+  };
+}

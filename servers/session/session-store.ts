@@ -1,0 +1,190 @@
+// Where sessions live. A small interface (so `session-cached` can later wrap it with an in-process
+// cache) and its Postgres implementation: the only SQL on the sessions table (010_sessions.sql).
+// Every method takes the SHA-256 of the id, never the id itself (session-id.ts).
+import type { Db } from '../core/db/db';
+
+/** A live session joined with what authentication needs of its user. The hot-path result. */
+export interface ActiveSession {
+  userId: string;
+  role: 'user' | 'admin';
+  publicId: string;
+  createdAtMs: number;
+  idleExpiresAtMs: number;
+  absoluteExpiresAtMs: number;
+  /** The last touch is older than the touch interval: extending the idle expiry is due. */
+  touchDue: boolean;
+}
+
+/** One row of GET /auth/sessions. */
+export interface SessionListing {
+  publicId: string;
+  createdAtMs: number;
+  lastSeenAtMs: number;
+  expiresAtMs: number;
+  userAgent: string | null;
+}
+
+export interface NewSession {
+  idHash: Buffer;
+  publicId: string;
+  userId: string;
+  role: 'user' | 'admin';
+  userAgent: string | null;
+}
+
+export interface SessionTimeouts {
+  idleTimeoutMs: number;
+  absoluteTimeoutMs: number;
+  touchIntervalMs: number;
+}
+
+export interface SessionStore {
+  /** The live session with this id hash, or null (unknown, expired, or its user disabled). */
+  find(idHash: Buffer): Promise<ActiveSession | null>;
+  /** Extends the idle expiry (capped at the absolute one). The new idle expiry, or null if it was not due or is gone. */
+  touch(idHash: Buffer): Promise<number | null>;
+  create(session: NewSession): Promise<ActiveSession>;
+  destroy(idHash: Buffer): Promise<void>;
+  destroyAllForUser(userId: string): Promise<number>;
+  /** false when this user has no session with this public id (another user's id included). */
+  destroyByPublicId(userId: string, publicId: string): Promise<boolean>;
+  listForUser(userId: string): Promise<SessionListing[]>;
+  /** Deletes at most `batchSize` expired sessions; returns how many. */
+  pruneExpired(batchSize: number): Promise<number>;
+}
+
+// A listing is for humans; a user with thousands of sessions gets the newest ones, bounded.
+export const MAX_LISTED_SESSIONS = 100;
+
+// Timestamps cross the wire as epoch milliseconds (float8 parses to a number): cheaper than pg's
+// Date parsing on the hot path, and every clock comparison stays on the database's clock.
+const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+const interval = (param: number) => `$${param}::float8 * interval '1 millisecond'`;
+
+interface ActiveRow {
+  user_id: string;
+  role: 'user' | 'admin';
+  public_id: string;
+  created_at_ms: number;
+  idle_expires_at_ms: number;
+  absolute_expires_at_ms: number;
+  touch_due: boolean;
+}
+
+function toActive(r: ActiveRow): ActiveSession {
+  return {
+    userId: r.user_id,
+    role: r.role,
+    publicId: r.public_id,
+    createdAtMs: r.created_at_ms,
+    idleExpiresAtMs: r.idle_expires_at_ms,
+    absoluteExpiresAtMs: r.absolute_expires_at_ms,
+    touchDue: r.touch_due,
+  };
+}
+
+const ACTIVE_COLUMNS = `s.user_id::text AS user_id, u.role, s.public_id,
+  ${ms('s.created_at')} AS created_at_ms,
+  ${ms('s.idle_expires_at')} AS idle_expires_at_ms,
+  ${ms('s.absolute_expires_at')} AS absolute_expires_at_ms`;
+
+export function createPostgresSessionStore(db: Db, timeouts: SessionTimeouts): SessionStore {
+  const { idleTimeoutMs, absoluteTimeoutMs, touchIntervalMs } = timeouts;
+  return {
+    // THE hot path: one prepared statement, one round trip, no write. The join brings the role and
+    // rejects disabled users; `created_at >= credentials_valid_after` also kills any session older
+    // than a password change or disable even if the revocation that followed it failed half-way.
+    async find(idHash) {
+      const r = await db.query<ActiveRow>({
+        name: 'sess_find',
+        text: `SELECT ${ACTIVE_COLUMNS}, s.last_seen_at <= now() - ${interval(2)} AS touch_due
+               FROM sessions s JOIN users u ON u.id = s.user_id
+               WHERE s.id_hash = $1
+                 AND s.idle_expires_at > now() AND s.absolute_expires_at > now()
+                 AND u.disabled_at IS NULL AND s.created_at >= u.credentials_valid_after`,
+        values: [idHash, touchIntervalMs],
+      });
+      return r.rows[0] ? toActive(r.rows[0]) : null;
+    },
+
+    // Guarded by the same conditions as find(): a touch never revives an expired session, and of two
+    // concurrent requests that both saw touch_due only one writes.
+    async touch(idHash) {
+      const r = await db.query<{ idle_expires_at_ms: number }>({
+        name: 'sess_touch',
+        text: `UPDATE sessions SET last_seen_at = now(),
+                 idle_expires_at = least(now() + ${interval(2)}, absolute_expires_at)
+               WHERE id_hash = $1 AND idle_expires_at > now() AND last_seen_at <= now() - ${interval(3)}
+               RETURNING ${ms('idle_expires_at')} AS idle_expires_at_ms`,
+        values: [idHash, idleTimeoutMs, touchIntervalMs],
+      });
+      return r.rows[0]?.idle_expires_at_ms ?? null;
+    },
+
+    async create(s) {
+      const r = await db.query<Omit<ActiveRow, 'role' | 'touch_due'>>({
+        name: 'sess_create',
+        text: `INSERT INTO sessions AS s (id_hash, public_id, user_id, idle_expires_at, absolute_expires_at, user_agent)
+               VALUES ($1, $2, $3, now() + least(${interval(4)}, ${interval(5)}), now() + ${interval(5)}, $6)
+               RETURNING s.user_id::text AS user_id, s.public_id,
+                 ${ms('s.created_at')} AS created_at_ms,
+                 ${ms('s.idle_expires_at')} AS idle_expires_at_ms,
+                 ${ms('s.absolute_expires_at')} AS absolute_expires_at_ms`,
+        values: [s.idHash, s.publicId, s.userId, idleTimeoutMs, absoluteTimeoutMs, s.userAgent],
+      });
+      return toActive({ ...r.rows[0], role: s.role, touch_due: false });
+    },
+
+    async destroy(idHash) {
+      await db.query({ name: 'sess_destroy', text: 'DELETE FROM sessions WHERE id_hash = $1', values: [idHash] });
+    },
+
+    async destroyAllForUser(userId) {
+      const r = await db.query({ name: 'sess_destroy_user', text: 'DELETE FROM sessions WHERE user_id = $1', values: [userId] });
+      return r.rowCount;
+    },
+
+    // The user_id condition is the object-level authorization: another user's public id matches no row.
+    async destroyByPublicId(userId, publicId) {
+      const r = await db.query({
+        name: 'sess_destroy_public',
+        text: 'DELETE FROM sessions WHERE public_id = $1 AND user_id = $2',
+        values: [publicId, userId],
+      });
+      return r.rowCount > 0;
+    },
+
+    async listForUser(userId) {
+      const r = await db.query<{ public_id: string; created_at_ms: number; last_seen_at_ms: number; expires_at_ms: number; user_agent: string | null }>({
+        name: 'sess_list_user',
+        text: `SELECT public_id, ${ms('created_at')} AS created_at_ms, ${ms('last_seen_at')} AS last_seen_at_ms,
+                 ${ms('idle_expires_at')} AS expires_at_ms, user_agent
+               FROM sessions
+               WHERE user_id = $1 AND idle_expires_at > now() AND absolute_expires_at > now()
+               ORDER BY created_at DESC LIMIT ${MAX_LISTED_SESSIONS}`,
+        values: [userId],
+      });
+      return r.rows.map((row) => ({
+        publicId: row.public_id,
+        createdAtMs: row.created_at_ms,
+        lastSeenAtMs: row.last_seen_at_ms,
+        expiresAtMs: row.expires_at_ms,
+        userAgent: row.user_agent,
+      }));
+    },
+
+    // Small batches through the expiry index, each its own short statement. SKIP LOCKED lets several
+    // instances prune at once without waiting on each other or on a logout deleting the same row.
+    // idle_expires_at <= absolute_expires_at always (CHECK in 010_sessions.sql), so this covers both.
+    async pruneExpired(batchSize) {
+      const r = await db.query({
+        name: 'sess_prune',
+        text: `DELETE FROM sessions WHERE id_hash IN (
+                 SELECT id_hash FROM sessions WHERE idle_expires_at <= now()
+                 ORDER BY idle_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+        values: [batchSize],
+      });
+      return r.rowCount;
+    },
+  };
+}
