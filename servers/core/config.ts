@@ -127,7 +127,9 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
     databaseUrl,
     db: {
       poolMax: int(env, 'PG_POOL_MAX', 10, 1, 100),
-      connectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 2000, 100, 60_000),
+      // How long a request may wait for a pooled connection (queueing included) before it gets 503.
+      // A stopped database refuses connections at once, so this bounds only hung networks and bursts.
+      connectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 60_000),
       statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
     },
     trustProxy: bool(env, 'TRUST_PROXY', false),

@@ -44,11 +44,18 @@ export interface TestServer extends Instance {
  * Starts one instance on a fresh database (or `databaseUrl`, to run several instances on one).
  * Tests use cheap scrypt (2^10) only for speed; the default cost is 2^14.
  */
-export async function startTestServer(strategy: Strategy, env: Record<string, string> = {}, databaseUrl?: string): Promise<TestServer> {
+export async function startTestServer(
+  strategy: Strategy,
+  env: Record<string, string> = {},
+  databaseUrl?: string,
+  // Generous: several instances starting at once on a loaded 2-core machine take a while.
+  opts: { startTimeoutMs?: number } = {},
+): Promise<TestServer> {
   const db = databaseUrl ?? (await newDatabase());
   const instance = await startInstance({
     strategy,
     databaseUrl: db,
+    startTimeoutMs: opts.startTimeoutMs ?? 60_000,
     env: { SCRYPT_LOG_N: '10', JWT_KEYS: TEST_JWT_KEYS, ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: PASSWORD, ...env },
   });
   started.push(instance);

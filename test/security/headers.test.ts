@@ -1,0 +1,206 @@
+// Security headers on every API response, errors included, and no credential in the logs
+// (SECURITY.md "Input and responses"). Each case names the surface; the header checks are the same
+// for all of them, so a middleware that runs only on the happy path is caught on its error path.
+import { type ApiResponse, ApiClient, PASSWORD, sleep, STRATEGIES, startTestServer, stopAllServers, type TestServer, uniqueUsername } from '../support/harness';
+
+afterAll(stopAllServers);
+
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+interface Case {
+  name: string;
+  /** Carries or depends on a credential: must be Cache-Control: no-store. */
+  credential: boolean;
+  status: number;
+  send: () => Promise<ApiResponse>;
+}
+
+function expectSecurityHeaders(res: ApiResponse, instanceId: string): void {
+  const h = res.headers;
+  expect({
+    nosniff: h.get('x-content-type-options'),
+    csp: h.get('content-security-policy'),
+    referrer: h.get('referrer-policy'),
+    poweredBy: h.get('x-powered-by'),
+    instance: h.get('x-instance-id'),
+  }).toEqual({ nosniff: 'nosniff', csp: API_CSP, referrer: 'no-referrer', poweredBy: null, instance: instanceId });
+  expect(h.get('x-request-id')).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+}
+
+describe.each(STRATEGIES)('%s server: security headers', (strategy) => {
+  let server: TestServer;
+  let user: ApiClient;
+  let anon: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer(strategy);
+    user = await new ApiClient(strategy, server.url).signUp();
+    anon = new ApiClient(strategy, server.url);
+  });
+
+  // In order: the last ones log out.
+  const cases: Case[] = [
+    { name: 'GET /products 200', credential: false, status: 200, send: () => anon.get('/products') },
+    { name: 'GET /healthz 200', credential: false, status: 200, send: () => anon.get('/healthz') },
+    { name: 'GET /readyz 200', credential: false, status: 200, send: () => anon.get('/readyz') },
+    {
+      name: 'POST /auth/register 201',
+      credential: false,
+      status: 201,
+      send: () => anon.post('/auth/register', { username: uniqueUsername(), password: PASSWORD }, { auth: false }),
+    },
+    {
+      name: 'POST /auth/register 409',
+      credential: false,
+      status: 409,
+      send: () => anon.post('/auth/register', { username: user.username, password: PASSWORD }, { auth: false }),
+    },
+    { name: 'POST /auth/login 200', credential: true, status: 200, send: () => user.login() },
+    {
+      name: 'POST /auth/login 401',
+      credential: true,
+      status: 401,
+      send: () => anon.post('/auth/login', { username: user.username, password: 'wrong password!' }),
+    },
+    { name: 'GET /auth/me 200', credential: true, status: 200, send: () => user.get('/auth/me') },
+    { name: 'GET /auth/me 401', credential: true, status: 401, send: () => anon.get('/auth/me') },
+    { name: 'GET /auth/sessions 200', credential: true, status: 200, send: () => user.get('/auth/sessions') },
+    { name: 'GET /cart 200', credential: true, status: 200, send: () => user.get('/cart') },
+    { name: 'POST /cart/items 200', credential: true, status: 200, send: () => user.post('/cart/items', { sku: 'KB-001', qty: 1 }) },
+    { name: 'GET /cart 401', credential: true, status: 401, send: () => anon.get('/cart') },
+    {
+      name: 'POST /cart/items 400 invalid_json',
+      credential: true,
+      status: 400,
+      send: () => user.request('POST', '/cart/items', { rawBody: '{', headers: { 'content-type': 'application/json' } }),
+    },
+    { name: 'POST /cart/items 400 validation_failed', credential: true, status: 400, send: () => user.post('/cart/items', { sku: 'KB-001', qty: 100 }) },
+    { name: 'POST /cart/items 404 product_not_found', credential: true, status: 404, send: () => user.post('/cart/items', { sku: 'NOPE', qty: 1 }) },
+    { name: 'POST /cart/items 413', credential: true, status: 413, send: () => user.post('/cart/items', { sku: 'x'.repeat(20_000), qty: 1 }) },
+    {
+      name: 'POST /cart/items 415',
+      credential: true,
+      status: 415,
+      send: () => user.request('POST', '/cart/items', { rawBody: 'sku=KB-001', headers: { 'content-type': 'text/plain' } }),
+    },
+    {
+      name: 'POST /cart/items 403 forbidden_origin',
+      credential: true,
+      status: 403,
+      send: () => user.post('/cart/items', { sku: 'KB-001', qty: 1 }, { headers: { origin: 'https://evil.example' } }),
+    },
+    { name: 'POST /admin/users/1/disable 403 forbidden', credential: true, status: 403, send: () => user.post('/admin/users/1/disable') },
+    { name: 'PATCH /cart 405', credential: true, status: 405, send: () => user.request('PATCH', '/cart', { body: {} }) },
+    { name: 'GET /no-such-route 404', credential: false, status: 404, send: () => anon.get('/no-such-route') },
+    {
+      name: 'POST /auth/refresh (jwt 200, session 404)',
+      credential: true,
+      status: strategy === 'jwt' ? 200 : 404,
+      send: () => user.post('/auth/refresh'),
+    },
+    { name: 'POST /auth/logout 204', credential: true, status: 204, send: () => user.post('/auth/logout') },
+  ];
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s: nosniff, API CSP, no-referrer, no X-Powered-By, instance and request ids', async (_name, c) => {
+    const res = await c.send();
+    expect(res.status).toBe(c.status);
+    expectSecurityHeaders(res, server.instanceId);
+    if (c.credential) expect(res.headers.get('cache-control') ?? '').toMatch(/\bno-store\b/);
+    if (res.status >= 400) {
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.body.error.code).toEqual(expect.any(String));
+    }
+  });
+
+  it('X-Request-Id: a safe incoming id is echoed, an unsafe one replaced, and each request gets its own', async () => {
+    const echoed = await anon.get('/products', { headers: { 'x-request-id': 'trace-abc.123_X' } });
+    expect(echoed.headers.get('x-request-id')).toBe('trace-abc.123_X');
+    for (const hostile of ['<script>alert(1)</script>', 'a'.repeat(500), 'id with spaces', 'a;b=c']) {
+      const res = await anon.get('/products', { headers: { 'x-request-id': hostile } });
+      expect(res.headers.get('x-request-id')).not.toBe(hostile);
+      expect(res.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+    }
+    const a = await anon.get('/products');
+    const b = await anon.get('/products');
+    expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
+  });
+
+  it('a 401 never carries Set-Cookie credentials or a token', async () => {
+    const res = await anon.post('/auth/login', { username: 'nobody-here', password: 'wrong password!' });
+    expect(res.status).toBe(401);
+    expect(res.body.accessToken).toBeUndefined();
+    expect(res.setCookies.filter((c) => !/max-age=0|expires=thu, 01 jan 1970/i.test(c))).toEqual([]);
+  });
+});
+
+describe.each(STRATEGIES)('%s server: X-Instance-Id tells instances apart', (strategy) => {
+  it('two instances started with default settings on one host (PORT=0) name themselves differently', async () => {
+    const a = await startTestServer(strategy);
+    const b = await startTestServer(strategy, {}, a.databaseUrl);
+    const fromA = (await fetch(`${a.url}/healthz`)).headers.get('x-instance-id');
+    const fromB = (await fetch(`${b.url}/healthz`)).headers.get('x-instance-id');
+    expect(fromA).toBeTruthy();
+    expect(fromB).toBeTruthy();
+    expect(fromB).not.toBe(fromA);
+  });
+});
+
+describe.each(STRATEGIES)('%s server: no credential in the logs (LOG_REQUESTS=1)', (strategy) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(strategy, { LOG_REQUESTS: '1' });
+  });
+
+  it('register, login, me, cart, sessions, refresh, password change, failed login, logout: no password, cookie value or token in any log line', async () => {
+    const secrets = new Set<string>();
+    const firstPassword = `first-${uniqueUsername()}-pw`;
+    const secondPassword = `second-${uniqueUsername()}-pw`;
+    const wrongGuess = `wrong-${uniqueUsername()}-guess`;
+    for (const s of [firstPassword, secondPassword, wrongGuess]) secrets.add(s);
+    const collect = (res: ApiResponse) => {
+      for (const line of res.setCookies) {
+        const value = line.split(';')[0].split('=').slice(1).join('=');
+        if (value.length >= 16) {
+          secrets.add(value);
+          secrets.add(decodeURIComponent(value));
+        }
+      }
+      if (typeof res.body?.accessToken === 'string') {
+        secrets.add(res.body.accessToken);
+        secrets.add(res.body.accessToken.split('.')[2]); // the signature alone must not leak either
+      }
+      return res;
+    };
+
+    const client = new ApiClient(strategy, server.url);
+    const username = uniqueUsername('logs');
+    expect((await client.register(username, firstPassword)).status).toBe(201);
+    expect(collect(await client.login(username, firstPassword)).status).toBe(200);
+    expect(collect(await client.get('/auth/me')).status).toBe(200);
+    expect(collect(await client.post('/cart/items', { sku: 'KB-001', qty: 1 })).status).toBe(200);
+    expect(collect(await client.get('/auth/sessions')).status).toBe(200);
+    // Credentials pushed into the URL by a careless client: the query string is never logged.
+    const inQuery = [...secrets].map((s) => encodeURIComponent(s)).join('&t=');
+    expect((await client.get(`/auth/me?access_token=${inQuery}`)).status).toBe(200);
+    if (strategy === 'jwt') expect(collect(await client.post('/auth/refresh')).status).toBe(200);
+    expect(collect(await client.post('/auth/password', { currentPassword: firstPassword, newPassword: secondPassword })).status).toBe(200);
+    expect(collect(await client.get('/auth/me')).status).toBe(200);
+    expect((await new ApiClient(strategy, server.url).post('/auth/login', { username, password: wrongGuess })).status).toBe(401);
+    // A validation error on a password field, and a malformed bearer token / cookie.
+    expect((await new ApiClient(strategy, server.url).post('/auth/register', { username: 'x', password: `${secondPassword}\u0000` })).status).toBe(400);
+    const bogus = `${[...secrets].find((s) => s.length > 20)}tampered`;
+    secrets.add(bogus);
+    expect((await new ApiClient(strategy, server.url).get('/auth/me', { headers: { authorization: `Bearer ${bogus}`, cookie: `sid=${bogus}` } })).status).toBe(
+      401,
+    );
+    expect((await client.post('/auth/logout')).status).toBe(204);
+
+    await sleep(300); // let the last log lines arrive over the pipe
+    const requestLines = server.logs.filter((l) => l.includes('"msg":"request"'));
+    expect(requestLines.some((l) => l.includes('"/auth/me"'))).toBe(true); // logging really was on
+    expect(secrets.size).toBeGreaterThan(4);
+    const leaks = [...secrets].filter((s) => s.length >= 8 && server.logs.some((l) => l.includes(s)));
+    expect(leaks).toEqual([]);
+  });
+});
