@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin-routes';
 import { authRoutes } from './routes/auth-routes';
 import { cartRoutes } from './routes/cart-routes';
 import { systemRoutes } from './routes/system-routes';
+import { webRoutes } from './routes/web-routes';
 import type { LoginThrottle } from './users/login-throttle';
 import type { UserStore } from './users/user-store';
 
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Koa {
     authRoutes({ config, strategy, users, throttle: deps.throttle, dummyHash: deps.dummyHash }),
     cartRoutes(strategy, createCartStore(db, catalog), catalog),
     adminRoutes(strategy, users),
+    webRoutes(),
   ];
 
   app.use(securityHeaders(config.instanceId));

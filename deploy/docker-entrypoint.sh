@@ -1,0 +1,20 @@
+#!/bin/sh
+# The server image's entrypoint. Configuration comes from the environment only: SERVER picks the
+# server, everything else is read by servers/core/config.ts. A secret may instead come from a file
+# named by <NAME>_FILE (the Docker secrets convention): compose points JWT_KEYS_FILE at the key
+# made at first start, so the key is never written into the compose file or the image.
+set -eu
+
+if [ -z "${JWT_KEYS:-}" ] && [ -n "${JWT_KEYS_FILE:-}" ]; then
+  JWT_KEYS="$(cat "$JWT_KEYS_FILE")"
+  export JWT_KEYS
+fi
+unset JWT_KEYS_FILE
+
+case "${SERVER:-}" in
+  session | jwt) ;;
+  *) echo "SERVER must be session or jwt, got \"${SERVER:-}\"" >&2; exit 2 ;;
+esac
+# exec: node replaces this shell as PID 1, so the SIGTERM of `docker stop` reaches it and
+# run-server.ts closes the server and the database pool cleanly.
+exec node --import tsx "servers/$SERVER/main.ts"
