@@ -1,6 +1,8 @@
 // The jwt strategy: a short-lived access token (HS256 JWT, `Authorization: Bearer`) checked without
 // any database round trip, and a rotating refresh token (opaque, HttpOnly cookie, Postgres) that
-// renews it. Implements the AuthStrategy seam (servers/core/auth.ts).
+// renews it. Implements the AuthStrategy seam (servers/core/auth.ts). What else an access token is
+// checked against is the variant's choice (revocation.ts): nothing (`jwt`), Postgres on every
+// request (`jwt-denylist`), or an in-process denylist fed by LISTEN/NOTIFY (`jwt-push`).
 import type { Context } from 'koa';
 import type { AuthStrategy, IssuedCredential, Principal, SessionSummary, StrategyFactory } from '../core/auth';
 import { errorFields } from '../core/log';
@@ -10,6 +12,8 @@ import { bearerChallenge, bearerToken } from './bearer';
 import { createKeyRing } from './keys';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie';
 import { createRefreshTokenStore } from './refresh-tokens';
+import { createDenylistRevocation } from './denylist-revocation';
+import { createPushRevocation, FAMILY_REVOKED_CHANNEL } from './push-revocation';
 import { type AccessTokenRevocation, noAccessTokenRevocation } from './revocation';
 
 // Dead families are deleted in the background; the interval only bounds table growth.
@@ -31,11 +35,11 @@ function isoFromSeconds(seconds: number): string {
 
 export const createJwtAuth: StrategyFactory = async ({ config, db, users, log }) => {
   const { variant } = config;
-  // jwt-denylist and jwt-push plug a real AccessTokenRevocation in (revocation.ts); until they exist,
-  // starting one must fail loudly rather than silently run the plain variant under their name.
-  if (variant !== 'jwt' && variant !== 'jwt-string-secret') {
-    throw new Error(`AUTH_VARIANT "${variant}" is not implemented by the jwt server yet (supported: jwt, jwt-string-secret)`);
+  if (!['jwt', 'jwt-string-secret', 'jwt-denylist', 'jwt-push'].includes(variant)) {
+    throw new Error(`AUTH_VARIANT "${variant}" is not a jwt server variant`);
   }
+  // The variants that check revocation on every request say in GET /auth/me which source answered.
+  const checksRevocation = variant === 'jwt-denylist' || variant === 'jwt-push';
   const keys = createKeyRing(config.jwt.keys, config.jwt.currentKid, { stringSecret: variant === 'jwt-string-secret' });
   const accessTokens = createAccessTokens({
     keys,
@@ -47,8 +51,26 @@ export const createJwtAuth: StrategyFactory = async ({ config, db, users, log })
   const refreshTokens = createRefreshTokenStore(db, {
     idleTimeoutMs: config.jwt.refreshIdleTimeoutMs,
     absoluteTimeoutMs: config.jwt.refreshAbsoluteTimeoutMs,
+    notifyChannel: variant === 'jwt-push' ? FAMILY_REVOKED_CHANNEL : null,
   });
-  const revocation: AccessTokenRevocation = noAccessTokenRevocation();
+  let revocation: AccessTokenRevocation;
+  if (variant === 'jwt-push') {
+    const push = createPushRevocation({
+      db,
+      log,
+      instanceId: config.instanceId,
+      accessTokenTtlSeconds: config.jwt.accessTokenTtlSeconds,
+      clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+    });
+    // Start serving once the first LISTEN + snapshot attempt settled: with Postgres up (it just ran
+    // the migrations) checks are in memory from the first request; if not, they ask Postgres meanwhile.
+    await push.started;
+    revocation = push;
+  } else if (variant === 'jwt-denylist') {
+    revocation = createDenylistRevocation(db);
+  } else {
+    revocation = noAccessTokenRevocation();
+  }
 
   const pruneTimer = setInterval(() => {
     refreshTokens.prune().catch((err: unknown) => log.warn('refresh family prune failed', errorFields(err)));
@@ -60,7 +82,7 @@ export const createJwtAuth: StrategyFactory = async ({ config, db, users, log })
     return { accessToken: token, tokenType: 'Bearer', expiresIn: config.jwt.accessTokenTtlSeconds };
   }
 
-  function principalFrom(claims: AccessTokenClaims): Principal {
+  function principalFrom(claims: AccessTokenClaims, checkedBy: 'memory' | 'database' | null): Principal {
     return {
       userId: claims.userId,
       role: claims.role,
@@ -71,6 +93,7 @@ export const createJwtAuth: StrategyFactory = async ({ config, db, users, log })
         issuedAt: isoFromSeconds(claims.issuedAtSeconds),
         expiresAt: isoFromSeconds(claims.expiresAtSeconds),
         jti: claims.jti,
+        ...(checkedBy ? { revocation: checkedBy } : {}),
       },
     };
   }
@@ -138,7 +161,8 @@ export const createJwtAuth: StrategyFactory = async ({ config, db, users, log })
       if (claims === null) return null;
       const revoked = revocation.isRevoked(claims);
       if (revoked === true || (revoked !== false && (await revoked))) return null;
-      return principalFrom(claims);
+      // A synchronous answer came from memory, a Promise from Postgres.
+      return principalFrom(claims, checksRevocation ? (typeof revoked === 'boolean' ? 'memory' : 'database') : null);
     },
 
     async issue(ctx, user) {
@@ -159,9 +183,9 @@ export const createJwtAuth: StrategyFactory = async ({ config, db, users, log })
     },
 
     async revokeAllForUser(userId) {
-      await refreshTokens.revokeAllForUser(userId);
+      const families = await refreshTokens.revokeAllForUser(userId);
       // Plain variant: access tokens already issued live until exp, as for logout.
-      await revocation.revokeAllForUser(userId);
+      await revocation.revokeAllForUser(userId, families);
     },
 
     async listSessions(principal) {

@@ -24,7 +24,16 @@ export type RevokedReason = 'logout' | 'logout_all' | 'session_revoked' | 'reuse
 export interface RefreshTokenOptions {
   idleTimeoutMs: number;
   absoluteTimeoutMs: number;
+  /**
+   * jwt-push: every statement that revokes families also announces them on this channel, in the same
+   * statement, so the notification is delivered exactly when (and only if) the revocation commits.
+   * Payload: {"u": user id, "f": [family public ids]}. null: no NOTIFY (the other variants' SQL).
+   */
+  notifyChannel?: string | null;
 }
+
+/** Family ids per notification: 200 x 26 bytes of JSON ~ 5.2 KB, under the 8000-byte NOTIFY limit. */
+const FAMILIES_PER_NOTIFICATION = 200;
 
 export interface IssuedRefreshToken {
   token: string;
@@ -53,7 +62,8 @@ export interface RefreshTokenStore {
   rotate(token: string): Promise<RotateResult>;
   /** Revokes one live family of this user; false when there is none with this id. */
   revokeFamily(familyId: string, userId: string, reason: RevokedReason): Promise<boolean>;
-  revokeAllForUser(userId: string): Promise<number>;
+  /** Revokes every family of the user not revoked yet; their public ids. */
+  revokeAllForUser(userId: string): Promise<string[]>;
   listActive(userId: string): Promise<FamilySummary[]>;
   /** Deletes families dead for longer than the retention; returns how many. */
   prune(): Promise<number>;
@@ -73,6 +83,11 @@ export function isFamilyId(value: string): boolean {
 
 export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): RefreshTokenStore {
   const firstLifetimeMs = Math.min(opts.idleTimeoutMs, opts.absoluteTimeoutMs);
+  const channel = opts.notifyChannel ?? null;
+  // The NOTIFY of one revoked family, appended to a RETURNING row's SELECT (jwt-push only).
+  const announceOne = (param: number) =>
+    channel ? `, pg_notify($${param}, json_build_object('u', user_id::text, 'f', json_build_array(public_id))::text)` : '';
+  const suffix = channel ? '_notify' : '';
 
   return {
     async createFamily(userId, userAgent) {
@@ -143,12 +158,14 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
       // case is reuse (RFC 9700 4.14.2, ASVS 5.0 10.4.5): an attacker and the legitimate client both
       // hold the token and we cannot tell which one is calling, so the whole family dies.
       const reused = await db.query<{ public_id: string; user_id: string }>({
-        name: 'jwt_reuse_revoke',
-        text: `UPDATE jwt_refresh_families f SET ${REVOKE_SET}, revoked_reason = 'reuse'
-               FROM jwt_refresh_tokens t
-               WHERE t.token_hash = $1 AND t.used_at IS NOT NULL AND f.id = t.family_id AND f.revoked_at IS NULL
-               RETURNING f.public_id, f.user_id::text AS user_id`,
-        values: [hash],
+        name: `jwt_reuse_revoke${suffix}`,
+        text: `WITH revoked AS (
+                 UPDATE jwt_refresh_families f SET ${REVOKE_SET}, revoked_reason = 'reuse'
+                 FROM jwt_refresh_tokens t
+                 WHERE t.token_hash = $1 AND t.used_at IS NOT NULL AND f.id = t.family_id AND f.revoked_at IS NULL
+                 RETURNING f.public_id, f.user_id)
+               SELECT public_id, user_id::text AS user_id${announceOne(2)} FROM revoked`,
+        values: channel ? [hash, channel] : [hash],
       });
       const r = reused.rows[0];
       return r ? { kind: 'reused', familyId: r.public_id, userId: r.user_id } : { kind: 'invalid' };
@@ -157,23 +174,49 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
     async revokeFamily(familyId, userId, reason) {
       if (!isFamilyId(familyId)) return false;
       // `user_id = $2`: a user can only ever revoke their own families (object-level authorization).
-      const r = await db.query({
-        name: 'jwt_family_revoke',
-        text: `UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = $3
-               WHERE public_id = $1 AND user_id = $2 AND revoked_at IS NULL AND idle_expires_at > now()`,
-        values: [familyId, userId, reason],
+      // An expired (not yet revoked) family is marked revoked too: an access token can outlive its
+      // family's expiry by up to one access lifetime, and the denylist variants refuse the tokens of
+      // revoked families; but only a live one counts as "revoked now" (DELETE /auth/sessions/:id
+      // answers 404 for a family it no longer lists). REVOKE_SET pulls idle_expires_at down to now(),
+      // so `idle_expires_at = now()` in RETURNING means it was still in the future: the family was live.
+      const r = await db.query<{ was_live: boolean }>({
+        name: `jwt_family_revoke${suffix}`,
+        text: `WITH revoked AS (
+                 UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = $3
+                 WHERE public_id = $1 AND user_id = $2 AND revoked_at IS NULL
+                 RETURNING public_id, user_id, idle_expires_at = now() AS was_live)
+               SELECT was_live${announceOne(4)} FROM revoked`,
+        values: channel ? [familyId, userId, reason, channel] : [familyId, userId, reason],
       });
-      return r.rowCount > 0;
+      return r.rows[0]?.was_live === true;
     },
 
     async revokeAllForUser(userId) {
-      const r = await db.query({
-        name: 'jwt_family_revoke_all',
-        text: `UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = 'logout_all'
-               WHERE user_id = $1 AND revoked_at IS NULL`,
-        values: [userId],
+      if (!channel) {
+        const r = await db.query<{ public_id: string }>({
+          name: 'jwt_family_revoke_all',
+          text: `UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = 'logout_all'
+                 WHERE user_id = $1 AND revoked_at IS NULL RETURNING public_id`,
+          values: [userId],
+        });
+        return r.rows.map((row) => row.public_id);
+      }
+      // One statement: revoke, then announce the ids in chunks that fit a NOTIFY payload (a bench
+      // user can hold thousands of families). `announced` is referenced below, so it runs.
+      const r = await db.query<{ ids: string[] | null; notifications: number }>({
+        name: 'jwt_family_revoke_all_notify',
+        text: `WITH revoked AS (
+                 UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = 'logout_all'
+                 WHERE user_id = $1 AND revoked_at IS NULL RETURNING public_id
+               ), chunked AS (
+                 SELECT public_id, (row_number() OVER () - 1) / ${FAMILIES_PER_NOTIFICATION} AS chunk FROM revoked
+               ), announced AS (
+                 SELECT pg_notify($2, json_build_object('u', $1::text, 'f', json_agg(public_id))::text) FROM chunked GROUP BY chunk
+               )
+               SELECT (SELECT array_agg(public_id) FROM revoked) AS ids, (SELECT count(*) FROM announced)::int AS notifications`,
+        values: [userId, channel],
       });
-      return r.rowCount;
+      return r.rows[0].ids ?? [];
     },
 
     async listActive(userId) {

@@ -3,17 +3,22 @@
 // access tokens already handed out is what the jwt variants differ in (PRODUCT.md):
 //   jwt          nothing: an access token works until its exp (5 min by default). That window is the
 //                documented, measured property of the variant, not an oversight (SECURITY.md).
-//   jwt-denylist one Postgres lookup per request: the jti denylist plus the per-user cutoff.
-//   jwt-push     the same data held in process, fed by LISTEN/NOTIFY, failing closed while deaf.
-// Only `jwt` (and its string-secret bench twin) exists today; the other two plug in here.
+//   jwt-denylist one Postgres lookup per request (denylist-revocation.ts).
+//   jwt-push     the same facts held in process, fed by LISTEN/NOTIFY; while the LISTEN connection
+//                is down it asks Postgres like jwt-denylist (push-revocation.ts).
 //
-// The per-user cutoff ("tokens issued before T are invalid", for logout-all, password change and
-// disable) is users.credentials_valid_after: core moves it before calling revokeAllForUser in all
-// three cases (user-store setPassword, disable, revokeCredentials), so the denylist variants compare
-// a token's iat with it and need no cutoff table of their own. Beware the units: iat has whole
-// seconds, the cutoff microseconds, and a password change issues the caller's fresh token within the
-// cutoff's second, so "iat < cutoff" alone is ambiguous in that second (the family's created_at, also
-// microseconds, is not).
+// Decision: revoke by refresh family, not by token. An access token's jti is
+// `<family public id>.<random>`, so every access token names the login it came from, and every
+// event revokes families: logout and DELETE /auth/sessions/:id one, logout-all, password change and
+// disable all of the user's (refresh-tokens.ts), a reused refresh token its own. "Is this token
+// revoked?" is then "is its family revoked, or older than the user's cutoff, or the user disabled?".
+// Why not iat against the cutoff: iat has whole seconds, users.credentials_valid_after microseconds,
+// and a password change issues the caller's fresh token within the cutoff's second, so "iat <
+// cutoff" is ambiguous in exactly that second: it would either refuse the fresh token or accept the
+// old ones issued earlier in that second. The family's created_at has microseconds on the same
+// (database) clock as the cutoff: exact, and the fresh token's family is created after the cutoff.
+// The denylist entries are the revoked family rows themselves: they are pruned an hour after they
+// die (refresh-tokens.ts), after every access token they deny has expired (lifetime <= 1 h).
 import type { AccessTokenClaims } from './access-token';
 
 export interface AccessTokenRevocation {
@@ -26,8 +31,11 @@ export interface AccessTokenRevocation {
   revokeToken(claims: AccessTokenClaims): Promise<void>;
   /** DELETE /auth/sessions/:id, or a reused refresh token: every access token of this family. */
   revokeFamily(familyId: string, userId: string): Promise<void>;
-  /** Logout-all, password change, disable: every access token of the user issued until now. */
-  revokeAllForUser(userId: string): Promise<void>;
+  /**
+   * Logout-all, password change, disable: every access token of the user issued until now. Core has
+   * already moved the user's cutoff; `familyIds` are the families the refresh store just revoked.
+   */
+  revokeAllForUser(userId: string, familyIds: string[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,17 +1,20 @@
 // The session strategy: server-side sessions (koa-session + our store), the id in an HttpOnly
-// cookie. Variants: `session` (Postgres, shared by every instance) and `session-memory` (this
-// process only; for the bench). Requirements and their sources: SECURITY.md "Session identifier
-// and cookie".
+// cookie. Variants: `session` (Postgres, shared by every instance), `session-cached` (Postgres
+// behind an in-process cache invalidated by LISTEN/NOTIFY, cached-session-store.ts) and
+// `session-memory` (this process only; for the bench). Requirements and their sources:
+// SECURITY.md "Session identifier and cookie".
 import type { Context } from 'koa';
 import type { AuthStrategy, CredentialInfo, Principal, StrategyFactory } from '../core/auth';
+import { listenerApplicationName } from '../core/db/listener';
 import type { Logger } from '../core/log';
+import { type CachedSessionStore, createCachedSessionStore } from './cached-session-store';
 import { bindKoaSession } from './koa-session-binding';
 import { createMemorySessionStore } from './memory-session-store';
 import { isWellFormedPublicId } from './session-id';
 import { startPruner } from './session-pruner';
 import { type ActiveSession, createPostgresSessionStore, type SessionStore, type SessionTimeouts } from './session-store';
 
-const SUPPORTED_VARIANTS = ['session', 'session-memory'] as const;
+const SUPPORTED_VARIANTS = ['session', 'session-memory', 'session-cached'] as const;
 
 // Enough to tell "Firefox on Linux" from "curl" in GET /auth/sessions; a 16 KB header is not kept.
 const USER_AGENT_MAX_CHARS = 256;
@@ -42,11 +45,20 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export const createSessionAuth: StrategyFactory = async ({ config, db, log }) => {
   const variant = config.variant;
   if (!(SUPPORTED_VARIANTS as readonly string[]).includes(variant)) {
-    // session-cached (an in-process cache fed by LISTEN/NOTIFY) will wrap SessionStore; not yet.
     throw new Error(`the session server does not support AUTH_VARIANT=${variant} (supported: ${SUPPORTED_VARIANTS.join(', ')})`);
   }
   const timeouts = effectiveTimeouts(config.session, log);
-  const store: SessionStore = variant === 'session' ? createPostgresSessionStore(db, timeouts) : createMemorySessionStore(timeouts);
+  let cached: CachedSessionStore | null = null;
+  let store: SessionStore;
+  if (variant === 'session-cached') {
+    cached = createCachedSessionStore({ db, timeouts, log, applicationName: listenerApplicationName(config.instanceId) });
+    // Start serving once the first LISTEN attempt settled: with Postgres up (it just ran the
+    // migrations) the cache is live from the first request; if not, lookups go to Postgres meanwhile.
+    await cached.started;
+    store = cached;
+  } else {
+    store = variant === 'session' ? createPostgresSessionStore(db, timeouts) : createMemorySessionStore(timeouts);
+  }
   const sessions = bindKoaSession(store, timeouts.absoluteTimeoutMs);
   const pruner = startPruner(store, config.session.pruneIntervalMs, log);
 
@@ -58,6 +70,8 @@ export const createSessionAuth: StrategyFactory = async ({ config, db, log }) =>
     expiresAt: iso(Math.min(s.idleExpiresAtMs, s.absoluteExpiresAtMs)),
     idleExpiresAt: iso(s.idleExpiresAtMs),
     absoluteExpiresAt: iso(s.absoluteExpiresAtMs),
+    // session-cached: which one answered this request's lookup (tests and demos watch it switch).
+    ...(s.source ? { revocation: s.source } : {}),
   });
 
   const strategy: AuthStrategy = {
@@ -124,6 +138,7 @@ export const createSessionAuth: StrategyFactory = async ({ config, db, log }) =>
 
     async close() {
       await pruner.stop();
+      await cached?.close();
     },
   };
   return strategy;

@@ -1,5 +1,6 @@
-// Where sessions live. A small interface (so `session-cached` can later wrap it with an in-process
-// cache) and its Postgres implementation: the only SQL on the sessions table (010_sessions.sql).
+// Where sessions live. A small interface (`session-cached` wraps it with an in-process cache,
+// cached-session-store.ts) and its Postgres implementation: the only SQL on the sessions table
+// (010_sessions.sql).
 // Every method takes the SHA-256 of the id, never the id itself (session-id.ts).
 import type { Db } from '../core/db/db';
 
@@ -13,6 +14,8 @@ export interface ActiveSession {
   absoluteExpiresAtMs: number;
   /** The last touch is older than the touch interval: extending the idle expiry is due. */
   touchDue: boolean;
+  /** session-cached only: whether this lookup was answered from memory or by Postgres (GET /auth/me shows it). */
+  source?: 'memory' | 'database';
 }
 
 /** One row of GET /auth/sessions. */
@@ -88,8 +91,18 @@ const ACTIVE_COLUMNS = `s.user_id::text AS user_id, u.role, s.public_id,
   ${ms('s.idle_expires_at')} AS idle_expires_at_ms,
   ${ms('s.absolute_expires_at')} AS absolute_expires_at_ms`;
 
-export function createPostgresSessionStore(db: Db, timeouts: SessionTimeouts): SessionStore {
+export interface PostgresSessionStoreOptions {
+  /**
+   * session-cached: every statement that deletes sessions also announces the user id on this
+   * channel, in the same statement, so the notification is delivered exactly when (and only if) the
+   * delete commits. null (the plain `session` variant): no NOTIFY, its SQL stays exactly as measured.
+   */
+  notifyChannel?: string | null;
+}
+
+export function createPostgresSessionStore(db: Db, timeouts: SessionTimeouts, opts: PostgresSessionStoreOptions = {}): SessionStore {
   const { idleTimeoutMs, absoluteTimeoutMs, touchIntervalMs } = timeouts;
+  const channel = opts.notifyChannel ?? null;
   return {
     // THE hot path: one prepared statement, one round trip, no write. The join brings the role and
     // rejects disabled users; `created_at >= credentials_valid_after` also kills any session older
@@ -136,20 +149,50 @@ export function createPostgresSessionStore(db: Db, timeouts: SessionTimeouts): S
     },
 
     async destroy(idHash) {
-      await db.query({ name: 'sess_destroy', text: 'DELETE FROM sessions WHERE id_hash = $1', values: [idHash] });
+      if (channel === null) {
+        await db.query({ name: 'sess_destroy', text: 'DELETE FROM sessions WHERE id_hash = $1', values: [idHash] });
+        return;
+      }
+      // The payload is the user id only: listeners drop every cached session of that user (a handful),
+      // which needs no second key on the wire. No row deleted, no notification.
+      await db.query({
+        name: 'sess_destroy_notify',
+        text: `WITH gone AS (DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id)
+               SELECT pg_notify($2, user_id::text) FROM gone`,
+        values: [idHash, channel],
+      });
     },
 
     async destroyAllForUser(userId) {
-      const r = await db.query({ name: 'sess_destroy_user', text: 'DELETE FROM sessions WHERE user_id = $1', values: [userId] });
-      return r.rowCount;
+      if (channel === null) {
+        const r = await db.query({ name: 'sess_destroy_user', text: 'DELETE FROM sessions WHERE user_id = $1', values: [userId] });
+        return r.rowCount;
+      }
+      // Announced even when nothing was deleted: cheap (a rare event), and never wrong.
+      const r = await db.query<{ n: number }>({
+        name: 'sess_destroy_user_notify',
+        text: `WITH gone AS (DELETE FROM sessions WHERE user_id = $1 RETURNING 1)
+               SELECT (SELECT count(*) FROM gone)::int AS n, pg_notify($2, $1::text)`,
+        values: [userId, channel],
+      });
+      return r.rows[0].n;
     },
 
     // The user_id condition is the object-level authorization: another user's public id matches no row.
     async destroyByPublicId(userId, publicId) {
+      if (channel === null) {
+        const r = await db.query({
+          name: 'sess_destroy_public',
+          text: 'DELETE FROM sessions WHERE public_id = $1 AND user_id = $2',
+          values: [publicId, userId],
+        });
+        return r.rowCount > 0;
+      }
       const r = await db.query({
-        name: 'sess_destroy_public',
-        text: 'DELETE FROM sessions WHERE public_id = $1 AND user_id = $2',
-        values: [publicId, userId],
+        name: 'sess_destroy_public_notify',
+        text: `WITH gone AS (DELETE FROM sessions WHERE public_id = $1 AND user_id = $2 RETURNING user_id)
+               SELECT pg_notify($3, user_id::text) FROM gone`,
+        values: [publicId, userId, channel],
       });
       return r.rowCount > 0;
     },
