@@ -1,0 +1,204 @@
+// The processes a run needs: one Postgres (embedded, or DATABASE_URL), a fresh database per
+// instance group, server instances as separate processes, bench users seeded by SQL and credentials
+// issued through the API. Knows nothing of workloads or measurements.
+import pg from 'pg';
+import { generateJwtKeys, type Instance, startInstance } from '../scripts/instances';
+import type { PostgresHandle } from '../scripts/postgres';
+import { hashPassword } from '../servers/core/users/password';
+import { DbMonitor } from './cost';
+import { type BenchUser, type Credential, login, probe } from './credentials';
+import { BENCH_SERVER_ENV, type Strategy, type Variant } from './variants';
+
+/** Instances of one variant sharing one database. */
+export interface InstanceGroupSpec {
+  key: string;
+  variant: Variant;
+  count: number;
+  database: string;
+}
+
+export interface InstanceGroup {
+  spec: InstanceGroupSpec;
+  db: DbMonitor;
+  instances: Instance[];
+}
+
+/** Secrets a strategy's server needs before it starts (the same value for every instance of a run). */
+function strategySecrets(strategy: Strategy, jwtKeys: string): Record<string, string> {
+  return strategy === 'jwt' ? { JWT_KEYS: jwtKeys } : {};
+}
+
+/** What the results record instead of a secret's value. */
+export function describeSecrets(strategy: Strategy): Record<string, string> {
+  return strategy === 'jwt' ? { JWT_KEYS: '<redacted: one HS256 key of 32 random bytes, generated per run, shared by every jwt instance>' } : {};
+}
+
+export function serverEnv(variant: Variant, jwtKeys: string, instanceId: string): Record<string, string> {
+  return { ...BENCH_SERVER_ENV, ...variant.env, ...strategySecrets(variant.strategy, jwtKeys), INSTANCE_ID: instanceId };
+}
+
+export const BENCH_PASSWORD = 'bench-password-not-secret';
+export const BACKGROUND_USERS = 10_000;
+/**
+ * Pools whose logins are measured (login, journey) get the server's real scrypt cost. The steady
+ * pool only logs in during setup, to get the credentials that me/cart-* send: its hash is cheaper
+ * (2^10 instead of 2^14, ~16x less CPU), which shortens the setup and changes no measured figure.
+ */
+const MEASURED_LOGIN_POOLS: readonly string[] = ['login', 'journey'];
+const SETUP_ONLY_SCRYPT_LOG_N = 10;
+export const USER_POOLS = ['steady', 'journey', 'login'] as const;
+export type UserPool = (typeof USER_POOLS)[number];
+
+export function benchUser(pool: UserPool, i: number): BenchUser {
+  return { username: `${pool}-${String(i + 1).padStart(4, '0')}`, password: BENCH_PASSWORD };
+}
+
+async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+export class Fleet {
+  readonly jwtKeys = generateJwtKeys('bench');
+  private readonly hashes = new Map<number, Promise<string>>();
+  private readonly credentials = new Map<string, Credential>();
+  private readonly databases: string[] = [];
+  /** Cookie names each strategy set on login, as observed (the report counts them). */
+  readonly observedCookies: Record<string, string[]> = {};
+
+  constructor(
+    readonly pg: PostgresHandle,
+    private readonly runTag: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /**
+   * One scrypt hash per cost for every bench user: registering each through the API would cost one
+   * scrypt per user, and the bench is not the server's client for setup. A hash carries its own
+   * cost (scrypt$<logN>$...), and the server verifies with the cost stored in it.
+   */
+  private hash(pool: UserPool | 'background'): Promise<string> {
+    const logN = MEASURED_LOGIN_POOLS.includes(pool) ? Number(BENCH_SERVER_ENV.SCRYPT_LOG_N) : SETUP_ONLY_SCRYPT_LOG_N;
+    let h = this.hashes.get(logN);
+    if (!h) {
+      h = hashPassword(BENCH_PASSWORD, logN);
+      this.hashes.set(logN, h);
+    }
+    return h;
+  }
+
+  async start(specs: InstanceGroupSpec[], users: Record<UserPool, number>): Promise<Map<string, InstanceGroup>> {
+    const groups = new Map<string, InstanceGroup>();
+    for (const spec of specs) {
+      const name = `${this.runTag}_${spec.database}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+      const url = await this.pg.createDatabase(name);
+      this.databases.push(name);
+      groups.set(spec.key, { spec, db: await DbMonitor.connect(spec.database, url), instances: [] });
+    }
+    const jobs = [...groups.values()].flatMap((g) => Array.from({ length: g.spec.count }, (_, i) => ({ g, i })));
+    this.log(`starting ${jobs.length} server instance(s): ${specs.map((s) => `${s.count}x ${s.variant.name}`).join(', ')}`);
+    const started: Instance[] = [];
+    try {
+      // A few at a time: a dozen TypeScript processes starting at once on 2 cores time out.
+      await inBatches(jobs, 4, async ({ g, i }) => {
+        const instanceId = `${g.spec.key.replace(/\//g, '-')}-${i + 1}`;
+        const inst = await startInstance({
+          strategy: g.spec.variant.strategy,
+          databaseUrl: g.db.url,
+          env: serverEnv(g.spec.variant, this.jwtKeys, instanceId),
+          startTimeoutMs: 60_000,
+        });
+        started.push(inst);
+        g.instances[i] = inst;
+        const health = (await (await fetch(`${inst.url}/healthz`)).json()) as { variant?: string };
+        if (health.variant !== g.spec.variant.env.AUTH_VARIANT) {
+          throw new Error(`${instanceId} reports variant ${health.variant}, expected ${g.spec.variant.env.AUTH_VARIANT}`);
+        }
+      });
+    } catch (err) {
+      await Promise.all(started.map((i) => i.stop()));
+      throw err;
+    }
+    for (const g of groups.values()) await this.seed(g, users);
+    return groups;
+  }
+
+  /**
+   * Bench users (all with one known password), a 3-line cart for every steady user, and
+   * BACKGROUND_USERS other users with carts, so the users and cart tables have a realistic size
+   * (with a few dozen rows the planner scans them sequentially, which no production database does).
+   */
+  private async seed(g: InstanceGroup, users: Record<UserPool, number>): Promise<void> {
+    await g.db.query(
+      `INSERT INTO users (username, password_hash)
+       SELECT 'background-' || g, $1 FROM generate_series(1, $2::int) g`,
+      [await this.hash('background'), BACKGROUND_USERS],
+    );
+    for (const pool of USER_POOLS) {
+      if (users[pool] === 0) continue;
+      await g.db.query(
+        `INSERT INTO users (username, password_hash)
+         SELECT $1 || '-' || lpad(g::text, 4, '0'), $2 FROM generate_series(1, $3::int) g`,
+        [pool, await this.hash(pool), users[pool]],
+      );
+    }
+    await g.db.query(
+      `INSERT INTO cart_items (user_id, sku, qty)
+       SELECT u.id, p.sku, p.n FROM users u
+       CROSS JOIN (SELECT sku, row_number() OVER (ORDER BY sku)::int AS n FROM products ORDER BY sku LIMIT 3) p
+       WHERE u.username LIKE 'steady-%' OR u.username LIKE 'background-%'`,
+    );
+  }
+
+  /** VACUUM ANALYZE every table (after seeding and logins, before any measurement window). */
+  async analyze(groups: Iterable<InstanceGroup>): Promise<void> {
+    for (const g of groups) await g.db.query('VACUUM ANALYZE');
+  }
+
+  /** The credential of `user` issued by `instance` (logged in once, then reused by every cell). */
+  async credential(g: InstanceGroup, instanceIndex: number, user: BenchUser): Promise<Credential> {
+    const inst = g.instances[instanceIndex];
+    const key = `${inst.url} ${user.username}`;
+    let c = this.credentials.get(key);
+    if (!c) {
+      c = await login(inst.url, g.spec.variant.strategy, user, (names) => {
+        this.observedCookies[g.spec.variant.name] ??= names;
+      });
+      const check = await probe(inst.url, c);
+      if (check.status !== 200)
+        throw new Error(`a fresh ${g.spec.variant.name} credential is refused by its own instance: ${check.status} ${check.body.slice(0, 200)}`);
+      this.credentials.set(key, c);
+      g.db.touch();
+    }
+    return c;
+  }
+
+  /** Issues many credentials a few at a time (each login is one scrypt on the server). */
+  async issueAll(needs: { g: InstanceGroup; instanceIndex: number; user: BenchUser }[]): Promise<void> {
+    await inBatches(needs, 6, async (n) => {
+      await this.credential(n.g, n.instanceIndex, n.user);
+    });
+  }
+
+  async stop(groups: Iterable<InstanceGroup>): Promise<void> {
+    await Promise.all([...groups].flatMap((g) => g.instances.map((i) => i.stop())));
+  }
+
+  /** An external Postgres (DATABASE_URL) keeps nothing of the run; the embedded one is deleted whole. */
+  async dropDatabases(): Promise<void> {
+    if (this.pg.embedded) return;
+    const client = new pg.Client({ connectionString: this.pg.adminUrl });
+    await client.connect();
+    try {
+      for (const name of this.databases.splice(0)) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+export type { Instance };

@@ -1,0 +1,176 @@
+// Measures the cells of a group: credentials per connection, a warm-up, then interleaved rounds
+// (A B A B ...), each one autocannon run with CPU sampled around it. Validates every run: an
+// unexpected status or a connection error invalidates the cell, loudly.
+import type autocannon from 'autocannon';
+import type { Instance } from '../scripts/instances';
+import type { PostgresHandle } from '../scripts/postgres';
+import { CpuMeter } from './cost';
+import { codecFor, type Credential, credentialBytes } from './credentials';
+import type { DbWindows } from './db-windows';
+import { fire } from './fire';
+import { benchUser, type Fleet, type InstanceGroup } from './fleet';
+import type { Profile } from './profiles';
+import type { Progress } from './progress';
+import type { CellRecord, RunRecord } from './results';
+import type { CellPlan, GroupPlan } from './scenarios';
+import { getWorkload } from './workloads';
+
+export const PER_RUN_OVERHEAD_SECONDS = 0.4;
+
+export interface Ctx {
+  profile: Profile;
+  pg: PostgresHandle;
+  fleet: Fleet;
+  groups: Map<string, InstanceGroup>;
+  skus: string[];
+  progress: Progress;
+  windows: DbWindows;
+  records: Map<string, CellRecord>;
+}
+
+function credentialPlan(cell: CellPlan, c: number): { instanceIndex: number } {
+  // Connection c is served by instance c mod N and holds a credential issued by floor(c/N) mod N.
+  return { instanceIndex: Math.floor(c / cell.instances) % cell.instances };
+}
+
+export function credentialNeeds(ctx: Ctx, cell: CellPlan) {
+  const workload = getWorkload(cell.workload);
+  if (!workload.needsCredential) return [];
+  const g = ctx.groups.get(cell.fleetKey) as InstanceGroup;
+  return Array.from({ length: cell.connections }, (_, c) => ({
+    g,
+    instanceIndex: credentialPlan(cell, c).instanceIndex,
+    user: benchUser(workload.userPool, c),
+  }));
+}
+
+export async function cellCredentials(ctx: Ctx, cell: CellPlan): Promise<(Credential | null)[]> {
+  const workload = getWorkload(cell.workload);
+  const g = ctx.groups.get(cell.fleetKey) as InstanceGroup;
+  return Promise.all(
+    Array.from({ length: cell.connections }, (_, c) =>
+      workload.needsCredential ? ctx.fleet.credential(g, credentialPlan(cell, c).instanceIndex, benchUser(workload.userPool, c)) : Promise.resolve(null),
+    ),
+  );
+}
+
+function requestLine(r: autocannon.Request): string {
+  return `${r.method ?? 'GET'} ${r.path ?? '/'}`;
+}
+
+async function diagnose(inst: Instance, req: autocannon.Request): Promise<{ request: string; status: number; body: string }> {
+  try {
+    const res = await fetch(`${inst.url}${req.path ?? '/'}`, {
+      method: req.method ?? 'GET',
+      headers: req.headers as Record<string, string>,
+      body: typeof req.body === 'string' ? req.body : undefined,
+    });
+    // A replayed login returns a (short-lived, per-run) access token: never into the results.
+    const body = (await res.text()).replace(/"accessToken":"[^"]*"/g, '"accessToken":"<redacted>"');
+    return { request: requestLine(req), status: res.status, body: body.slice(0, 300) };
+  } catch (err) {
+    return { request: requestLine(req), status: 0, body: String(err) };
+  }
+}
+
+async function runOnce(ctx: Ctx, group: GroupPlan, cell: CellPlan, round: number, credentials: (Credential | null)[]): Promise<void> {
+  const record = ctx.records.get(cell.id) as CellRecord;
+  const g = ctx.groups.get(cell.fleetKey) as InstanceGroup;
+  const instances = g.instances.slice(0, cell.instances);
+  const workload = getWorkload(cell.workload);
+  const seconds = round === 0 ? group.warmupSeconds : group.roundSeconds;
+  const codec = codecFor(cell.variant.strategy);
+  const requestsFor = (c: number) => workload.requests({ index: c, user: benchUser(workload.userPool, c), credential: credentials[c], codec, skus: ctx.skus });
+  ctx.progress.step(round === 0 ? `${cell.label} warm-up` : `${cell.label} round ${round}/${group.rounds}`, seconds);
+  const meter = new CpuMeter(
+    instances.map((i) => i.pid),
+    ctx.pg.dataDir,
+  );
+  const startedAt = new Date().toISOString();
+  const r = await fire(
+    { urls: instances.map((i) => i.url), connections: cell.connections, seconds, requestsFor, expected: workload.expected, outcome: cell.outcome },
+    () => meter.sample(),
+  );
+  g.db.touch();
+  ctx.progress.spent(seconds + PER_RUN_OVERHEAD_SECONDS);
+  const run: RunRecord = {
+    round,
+    startedAt,
+    seconds: r.wallSeconds,
+    sent: r.sent,
+    responses: r.responses,
+    ok: r.ok,
+    outcome: r.outcome,
+    unexpected: r.unexpected,
+    statuses: r.statuses,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    perInstance: r.perUrl,
+    latencyUs: r.latencyUs,
+    cpu: CpuMeter.usage(r.before, r.after),
+  };
+  if (round === 0) record.warmup = run;
+  else record.rounds.push(run);
+
+  const problems: string[] = [];
+  const what = round === 0 ? 'warm-up' : `round ${round}`;
+  if (r.unexpected > 0) {
+    const got = Object.entries(r.statuses)
+      .filter(([s]) => !workload.expected.includes(Number(s)) && !cell.outcome.includes(Number(s)))
+      .map(([s, n]) => `${n} x ${s}`)
+      .join(', ');
+    problems.push(`${what}: unexpected statuses ${got} (expected ${workload.expected.join('/')})`);
+  }
+  if (r.errors > 0) problems.push(`${what}: ${r.errors} connection errors (${r.timeouts} timeouts)`);
+  // A warm-up may be too short to complete a request on a busy machine; a measured round may not.
+  if (round > 0 && r.responses === 0) problems.push(`${what}: no response at all`);
+  if (round > 0 && r.perUrl.some((n) => n === 0)) problems.push(`${what}: an instance got no request (${r.perUrl.join('/')})`);
+  if (problems.length > 0) {
+    record.valid = false;
+    record.problems.push(...problems);
+    if (record.diagnostics.length === 0) {
+      record.diagnostics.push(await diagnose(instances[0], requestsFor(0)[0]));
+      g.db.touch();
+    }
+    ctx.progress.alarm(`INVALID ${cell.label} ${what}: ${problems.join('; ')}\n   first request again: ${JSON.stringify(record.diagnostics[0])}`);
+  }
+}
+
+export async function runGroup(ctx: Ctx, group: GroupPlan): Promise<void> {
+  const creds = new Map<string, (Credential | null)[]>();
+  for (const cell of group.cells) creds.set(cell.id, await cellCredentials(ctx, cell));
+  for (const cell of group.cells) {
+    if (cell.dbAccounting) await ctx.windows.begin((ctx.groups.get(cell.fleetKey) as InstanceGroup).db, ctx.records.get(cell.id) as CellRecord);
+  }
+  for (const cell of group.cells) await runOnce(ctx, group, cell, 0, creds.get(cell.id) ?? []);
+  for (let round = 1; round <= group.rounds; round++) {
+    for (const cell of group.cells) await runOnce(ctx, group, cell, round, creds.get(cell.id) ?? []);
+  }
+}
+
+export function newRecord(cell: CellPlan, credentials: (Credential | null)[]): CellRecord {
+  const workload = getWorkload(cell.workload);
+  const bytes = credentials
+    .filter((c): c is Credential => c !== null)
+    .map(credentialBytes)
+    .sort((a, b) => a - b);
+  return {
+    id: cell.id,
+    scenario: cell.scenario,
+    workload: cell.workload,
+    variant: cell.variant.name,
+    strategy: cell.variant.strategy,
+    instances: cell.instances,
+    connections: cell.connections,
+    expected: workload.expected,
+    outcome: cell.outcome,
+    warmup: null,
+    rounds: [],
+    db: null,
+    credentialBytes: bytes.length ? bytes[Math.floor(bytes.length / 2)] : null,
+    credentialHeader: credentials.find((c) => c !== null)?.header ?? null,
+    valid: true,
+    problems: [],
+    diagnostics: [],
+  };
+}

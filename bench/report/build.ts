@@ -1,0 +1,52 @@
+// Regenerates every view of a results folder from its raw results.json:
+//   tsx bench/report/build.ts <results-dir> [<results-dir> ...]
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readResults, type RunResults } from '../results';
+import { renderHtml } from './html';
+import { markdownTable, renderMarkdown } from './markdown';
+import { buildModel, headlineTable, modelContext, type ReportModel } from './model';
+import { busyMachineWarning } from './section-about';
+
+function tableById(model: ReportModel, id: string) {
+  for (const s of model.sections) for (const b of s.blocks) if (b.kind === 'table' && b.id === id) return b;
+  return undefined;
+}
+
+/** The headline table as Markdown, with the line that says what it was measured on. */
+export function headlineMarkdown(model: ReportModel, results: RunResults, reportPath?: string): string {
+  const table = headlineTable(model);
+  const env = results.environment;
+  const caption = `Median correct responses per second; measured ${results.startedAt.slice(0, 10)}, profile \`${results.profile.name}\`, ${env.machine.cores} × ${env.machine.cpuModel}, Node ${env.node}, PostgreSQL ${env.postgres.version.split(' ')[1] ?? ''} (fsync ${env.postgres.settings.fsync ?? '?'})${reportPath ? `; full report: ${reportPath}` : ''}.${results.valid ? '' : ' **This run has invalid cells.**'}`;
+  const busy = busyMachineWarning(modelContext(results));
+  const text = `${caption}${busy ? `\n\n${busy}` : ''}`;
+  return table ? `${markdownTable(table)}\n\n${text}` : `(no headline: this run has no workload cells)\n\n${text}`;
+}
+
+export async function buildReport(dir: string): Promise<{ headline: string; targets: string; files: string[] }> {
+  const results = readResults(dir);
+  const model = buildModel(results);
+  const files = [join(dir, 'report.json'), join(dir, 'report.md'), join(dir, 'report.html')];
+  writeFileSync(files[0], `${JSON.stringify(model, null, 2)}\n`);
+  writeFileSync(files[1], renderMarkdown(model));
+  writeFileSync(files[2], await renderHtml(model));
+  const targets = tableById(model, 'targets');
+  return { headline: headlineMarkdown(model, results), targets: targets ? markdownTable(targets) : '', files };
+}
+
+if (require.main === module) {
+  const dirs = process.argv.slice(2);
+  if (dirs.length === 0) {
+    process.stderr.write('usage: tsx bench/report/build.ts <results-dir> [...]  (a folder holding results.json)\n');
+    process.exit(2);
+  }
+  (async () => {
+    for (const dir of dirs) {
+      const { files } = await buildReport(dir);
+      process.stdout.write(`${files.join('\n')}\n`);
+    }
+  })().catch((err: unknown) => {
+    process.stderr.write(`report failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,148 @@
+// The headline: every variant against every other on each workload, each against its own server's
+// public baseline, and the targets this project set itself, measured within this run.
+import { compare } from '../compare';
+import { int, num, pValue, ratio } from './format';
+import { BUSY_MACHINE_CORES, type CellMetrics } from './metrics';
+import type { ModelContext, Section } from './model';
+import { busyMachineWarning } from './section-about';
+
+/** Workloads whose ratio to the public baseline means something (pure request cost, one request each). */
+export const RATIO_TO_PUBLIC = new Set(['me', 'cart-read', 'cart-write']);
+
+/** † marks a cell measured while other processes took CPU (section-about.ts). */
+export function busyMark(m: CellMetrics): string {
+  return m.utilisation.other > BUSY_MACHINE_CORES ? '†' : '';
+}
+
+function rpsText(ctx: ModelContext, m: CellMetrics | undefined): string {
+  if (!m) return '';
+  if (!m.cell.valid) return '**INVALID**';
+  const w = m.cell.workload;
+  if (w === 'journey') return `${num(m.rps.median / m.requestsPerLoop)} journeys/s${busyMark(m)}`;
+  if (w === 'login') return `${int(m.rps.median)} logins/s${busyMark(m)}`;
+  const base = RATIO_TO_PUBLIC.has(w)
+    ? (ctx.find('workloads', 'public', m.cell.variant) ?? ctx.find('workloads', 'public', referenceOf(ctx, m.cell.variant)))
+    : undefined;
+  const vsPublic = base?.cell.valid ? ` (${ratio(m.rps.median / base.rps.median)} public)` : '';
+  return `${int(m.rps.median)}/s${busyMark(m)}${vsPublic}`;
+}
+
+/** The variant a variant is compared with: its declared partner, else the first variant of the run. */
+export function referenceOf(ctx: ModelContext, variant: string): string {
+  return ctx.results.variants.find((v) => v.name === variant)?.comparedWith ?? ctx.variantNames[0];
+}
+
+export function verdictText(a: CellMetrics, b: CellMetrics): string {
+  if (!a.cell.valid || !b.cell.valid) return `${a.cell.variant} vs ${b.cell.variant}: invalid`;
+  const c = compare(a.rpsRounds, b.rpsRounds);
+  const name = `${a.cell.variant} vs ${b.cell.variant}`;
+  if (c.verdict === 'tie') return `${name}: tie (${ratio(c.ratio)}, ${pValue(c.p)})`;
+  return `${name}: **${ratio(c.ratio)}** ${c.verdict === 'higher' ? 'faster' : 'slower'} (${pValue(c.p)})`;
+}
+
+function headlineRows(ctx: ModelContext, variants: string[]): string[][] {
+  return ctx.results.workloads
+    .filter((w) => ctx.results.cells.some((c) => c.scenario === 'workloads' && c.workload === w.name))
+    .map((w) => {
+      const cells = variants.map((v) => ctx.find('workloads', w.name, v));
+      const verdicts = cells
+        .filter((m): m is CellMetrics => m !== undefined)
+        .map((m) => {
+          const ref = referenceOf(ctx, m.cell.variant);
+          const other = ref === m.cell.variant ? undefined : ctx.find('workloads', w.name, ref);
+          return other ? verdictText(m, other) : null;
+        })
+        .filter((x): x is string => x !== null);
+      return [`\`${w.name}\``, ...cells.map((m) => rpsText(ctx, m)), verdicts.join('; ') || '–'];
+    });
+}
+
+interface TargetRow {
+  target: string;
+  measured: string;
+  pass: boolean | null;
+}
+
+function ratioTarget(ctx: ModelContext, variant: string, min: number): TargetRow {
+  const me = ctx.find('workloads', 'me', variant);
+  const pub = ctx.find('workloads', 'public', variant);
+  const target = `\`${variant}\` me ≥ ${min}× \`${variant}\` public (throughput)`;
+  if (!me || !pub) return { target, measured: 'not measured in this run', pass: null };
+  if (!me.cell.valid || !pub.cell.valid) return { target, measured: 'invalid cell', pass: false };
+  const c = compare(me.rpsRounds, pub.rpsRounds);
+  return { target, measured: `${ratio(c.ratio)} (spread ${ratio(c.low)}–${ratio(c.high)})`, pass: c.ratio >= min };
+}
+
+function dbTarget(ctx: ModelContext, variant: string, what: 'xacts' | 'rowsWritten', expect: number, tolerance: number, label: string): TargetRow {
+  const me = ctx.find('workloads', 'me', variant);
+  const target = `\`${variant}\` me: ${label}`;
+  if (!me?.db) return { target, measured: 'not measured in this run', pass: null };
+  if (!me.cell.valid) return { target, measured: 'invalid cell', pass: false };
+  const x = me.db[what];
+  // Unsettled counters (smoke) cannot pass or fail a target that asks for exactly 0 or 1.
+  if (!me.db.settled) return { target, measured: `${num(x, 4)} per request (approximate: counters not settled)`, pass: null };
+  return { target, measured: `${num(x, 4)} per request`, pass: Math.abs(x - expect) <= tolerance };
+}
+
+export function targetRows(ctx: ModelContext): TargetRow[] {
+  return [
+    ratioTarget(ctx, 'jwt', 0.45),
+    ratioTarget(ctx, 'session', 0.22),
+    dbTarget(ctx, 'session', 'xacts', 1, 0.05, 'exactly 1 database round trip (transactions per request ≈ 1)'),
+    // The idle expiry is touched at most once a minute per session: over a short window that is
+    // one write per session, not per request. ≤ 0.05 tells "touch" from "write on every request".
+    dbTarget(ctx, 'session', 'rowsWritten', 0, 0.05, '≈ 0 rows written per request (≤ 0.05: at most one expiry touch per session a minute)'),
+    // Postgres' autovacuum workers visit every database now and then (a few transactions a
+    // minute, counted in pg_stat_database): 0.005 leaves room for them, not for one per request.
+    dbTarget(ctx, 'jwt', 'xacts', 0, 0.005, '0 database round trips (≤ 0.005: autovacuum visits)'),
+    dbTarget(ctx, 'jwt', 'rowsWritten', 0, 0.001, '0 rows written'),
+  ];
+}
+
+export function headlineVariants(ctx: ModelContext): string[] {
+  return ctx.variantNames.filter((v) => ctx.results.cells.some((c) => c.scenario === 'workloads' && c.variant === v));
+}
+
+export function headlineSection(ctx: ModelContext): Section | null {
+  const variants = headlineVariants(ctx);
+  if (variants.length === 0) return null;
+  const targets = targetRows(ctx);
+  const failed = targets.filter((t) => t.pass === false);
+  const env = ctx.results.environment;
+  return {
+    id: 'headline',
+    title: 'Headline',
+    blocks: [
+      {
+        kind: 'paragraph',
+        text: `Median throughput per workload (correct responses per second), each variant against its own server's \`public\` baseline and against the other variant. Measured ${ctx.results.startedAt.slice(0, 10)} on ${env.machine.cores} × ${env.machine.cpuModel}, profile ${ctx.results.profile.name}: compare ratios, not absolute numbers, across machines.`,
+      },
+      {
+        kind: 'table',
+        id: 'headline',
+        columns: [
+          { label: 'workload' },
+          ...variants.map((v) => ({ label: v, align: 'right' as const })),
+          { label: 'comparison (Welch t-test, tie unless p<0.05 and >5%)' },
+        ],
+        rows: headlineRows(ctx, variants),
+      },
+      {
+        kind: 'table',
+        id: 'targets',
+        caption: 'Targets (ratios and counts measured within this run)',
+        columns: [{ label: 'target' }, { label: 'measured', align: 'right' }, { label: 'result' }],
+        rows: targets.map((t) => [t.target, t.measured, t.pass === null ? 'n/a' : t.pass ? 'pass' : '**FAIL**']),
+      },
+      ...(busyMachineWarning(ctx) ? [{ kind: 'paragraph' as const, text: busyMachineWarning(ctx) as string }] : []),
+      ...(failed.length > 0
+        ? [
+            {
+              kind: 'paragraph' as const,
+              text: `**${failed.length} target(s) missed in this run** (profile ${ctx.results.profile.name}): ${failed.map((t) => t.target).join('; ')}.`,
+            },
+          ]
+        : []),
+    ],
+  };
+}

@@ -1,0 +1,119 @@
+// The raw results: the single source every report view is built from. Written once per run.
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Complexity } from './complexity';
+import type { CpuUsage, TableCounters } from './cost';
+import type { Environment } from './environment';
+import type { LatencyUs } from './fire';
+import type { Profile } from './profiles';
+import type { ScenarioName } from './scenarios';
+import type { Strategy } from './variants';
+import type { WorkloadName } from './workloads';
+
+export const RESULTS_SCHEMA = 'sessions-vs-tokens/bench-results@1';
+export const RESULTS_FILE = 'results.json';
+
+export interface RunRecord {
+  /** 0 is the warm-up (discarded from every figure except database work per request). */
+  round: number;
+  startedAt: string;
+  seconds: number;
+  /** Requests sent, including up to one per connection still in flight when the run stopped. */
+  sent: number;
+  responses: number;
+  ok: number;
+  /** Responses with a status that is this cell's measured outcome (scaling: session-memory 401s). */
+  outcome: number;
+  unexpected: number;
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** Responses per instance (in instance order). */
+  perInstance: number[];
+  latencyUs: LatencyUs;
+  cpu: CpuUsage;
+}
+
+export interface DbWork {
+  /** Server transactions in the window (the bench's own statements subtracted). */
+  xacts: number;
+  tables: Record<string, TableCounters>;
+  /** Requests sent in the window (warm-up and measured rounds): the server handled each, even
+   *  the few still in flight when a run stopped, so this is the denominator of per-request work. */
+  requests: number;
+  /** Both snapshots were taken after the database had been idle for the statistics flush interval. */
+  settled: boolean;
+}
+
+export interface CellRecord {
+  id: string;
+  scenario: ScenarioName;
+  workload: WorkloadName;
+  variant: string;
+  strategy: Strategy;
+  instances: number;
+  connections: number;
+  expected: number[];
+  outcome: number[];
+  warmup: RunRecord | null;
+  rounds: RunRecord[];
+  db: DbWork | null;
+  /** Median bytes of the credential header per request (null: the workload sends none). */
+  credentialBytes: number | null;
+  credentialHeader: string | null;
+  valid: boolean;
+  problems: string[];
+  diagnostics: { request: string; status: number; body: string }[];
+}
+
+export interface VariantRecord {
+  name: string;
+  strategy: Strategy;
+  description: string;
+  env: Record<string, string>;
+  /** The server's resolved configuration (loadConfig with that env; secrets are not enumerable). */
+  serverConfig: unknown;
+  perInstanceState: boolean;
+  comparedWith: string | null;
+}
+
+export interface RunResults {
+  schema: typeof RESULTS_SCHEMA;
+  profile: Profile;
+  args: string[];
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+  environment: Environment;
+  load: { tool: string; version: string | null; pipelining: number; timeoutSeconds: number; inProcess: string };
+  variants: VariantRecord[];
+  workloads: { name: WorkloadName; summary: string; connections: number; requestsPerLoop: number; expected: number[] }[];
+  scenarios: { name: ScenarioName; method: string }[];
+  /** CPU milliseconds per scrypt hash, measured in the bench process. */
+  scrypt: { logN: number; msPerHash: number[] };
+  cells: CellRecord[];
+  complexity: Complexity;
+  /** Cookie names each variant's login response set. */
+  cookies: Record<string, string[]>;
+  notes: string[];
+  valid: boolean;
+}
+
+export function readResults(dir: string): RunResults {
+  const raw = JSON.parse(readFileSync(join(dir, RESULTS_FILE), 'utf8')) as RunResults;
+  if (raw.schema !== RESULTS_SCHEMA) throw new Error(`${join(dir, RESULTS_FILE)} is not ${RESULTS_SCHEMA} (schema: ${String(raw.schema)})`);
+  return raw;
+}
+
+export function writeResults(dir: string, results: RunResults): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, RESULTS_FILE), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** results/latest/ is a plain copy (no symlink: it survives zips, Windows checkouts and artifacts). */
+export function updateLatest(resultsRoot: string, dir: string): string {
+  const latest = join(resultsRoot, 'latest');
+  rmSync(latest, { recursive: true, force: true });
+  cpSync(dir, latest, { recursive: true });
+  return latest;
+}
