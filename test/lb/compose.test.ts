@@ -12,7 +12,7 @@ import { makeCertificate, TEMPLATE_PATH, templateVariables, testConfig, writeLoc
 const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-// js-yaml is what jest itself parses YAML with; merge keys (<<) are supported, as in compose.
+// js-yaml 4: its default schema resolves merge keys (<<) as compose does (js-yaml 5 no longer does).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = require('js-yaml') as { load(text: string): unknown };
 
