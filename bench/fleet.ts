@@ -15,6 +15,8 @@ export interface InstanceGroupSpec {
   variant: Variant;
   count: number;
   database: string;
+  /** Server settings of this group on top of the variant's (the revocation scenario's lifetimes, admin). */
+  env?: Record<string, string>;
 }
 
 export interface InstanceGroup {
@@ -33,8 +35,8 @@ export function describeSecrets(strategy: Strategy): Record<string, string> {
   return strategy === 'jwt' ? { JWT_KEYS: '<redacted: one HS256 key of 32 random bytes, generated per run, shared by every jwt instance>' } : {};
 }
 
-export function serverEnv(variant: Variant, jwtKeys: string, instanceId: string): Record<string, string> {
-  return { ...BENCH_SERVER_ENV, ...variant.env, ...strategySecrets(variant.strategy, jwtKeys), INSTANCE_ID: instanceId };
+export function serverEnv(variant: Variant, jwtKeys: string, instanceId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...BENCH_SERVER_ENV, ...variant.env, ...extra, ...strategySecrets(variant.strategy, jwtKeys), INSTANCE_ID: instanceId };
 }
 
 export const BENCH_PASSWORD = 'bench-password-not-secret';
@@ -45,8 +47,9 @@ export const BACKGROUND_USERS = 10_000;
  * (2^10 instead of 2^14, ~16x less CPU), which shortens the setup and changes no measured figure.
  */
 const MEASURED_LOGIN_POOLS: readonly string[] = ['login', 'journey'];
-const SETUP_ONLY_SCRYPT_LOG_N = 10;
-export const USER_POOLS = ['steady', 'journey', 'login'] as const;
+export const SETUP_ONLY_SCRYPT_LOG_N = 10;
+/** `revocation`: one fresh user per repetition of the revocation scenario (each is logged out, disabled...). */
+export const USER_POOLS = ['steady', 'journey', 'login', 'revocation'] as const;
 export type UserPool = (typeof USER_POOLS)[number];
 
 export function benchUser(pool: UserPool, i: number): BenchUser {
@@ -91,7 +94,7 @@ export class Fleet {
     return h;
   }
 
-  async start(specs: InstanceGroupSpec[], users: Record<UserPool, number>): Promise<Map<string, InstanceGroup>> {
+  async start(specs: InstanceGroupSpec[], users: Partial<Record<UserPool, number>>): Promise<Map<string, InstanceGroup>> {
     const groups = new Map<string, InstanceGroup>();
     for (const spec of specs) {
       const name = `${this.runTag}_${spec.database}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
@@ -109,7 +112,7 @@ export class Fleet {
         const inst = await startInstance({
           strategy: g.spec.variant.strategy,
           databaseUrl: g.db.url,
-          env: serverEnv(g.spec.variant, this.jwtKeys, instanceId),
+          env: serverEnv(g.spec.variant, this.jwtKeys, instanceId, g.spec.env),
           startTimeoutMs: 60_000,
         });
         started.push(inst);
@@ -132,14 +135,14 @@ export class Fleet {
    * BACKGROUND_USERS other users with carts, so the users and cart tables have a realistic size
    * (with a few dozen rows the planner scans them sequentially, which no production database does).
    */
-  private async seed(g: InstanceGroup, users: Record<UserPool, number>): Promise<void> {
+  private async seed(g: InstanceGroup, users: Partial<Record<UserPool, number>>): Promise<void> {
     await g.db.query(
       `INSERT INTO users (username, password_hash)
        SELECT 'background-' || g, $1 FROM generate_series(1, $2::int) g`,
       [await this.hash('background'), BACKGROUND_USERS],
     );
     for (const pool of USER_POOLS) {
-      if (users[pool] === 0) continue;
+      if (!users[pool]) continue;
       await g.db.query(
         `INSERT INTO users (username, password_hash)
          SELECT $1 || '-' || lpad(g::text, 4, '0'), $2 FROM generate_series(1, $3::int) g`,

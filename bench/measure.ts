@@ -5,7 +5,7 @@ import type autocannon from 'autocannon';
 import type { Instance } from '../scripts/instances';
 import type { PostgresHandle } from '../scripts/postgres';
 import { CpuMeter } from './cost';
-import { codecFor, type Credential, credentialBytes } from './credentials';
+import { codecFor, type Credential, credentialBytes, probe } from './credentials';
 import type { DbWindows } from './db-windows';
 import { fire } from './fire';
 import { benchUser, type Fleet, type InstanceGroup } from './fleet';
@@ -73,6 +73,40 @@ async function diagnose(inst: Instance, req: autocannon.Request): Promise<{ requ
   }
 }
 
+/** Tries per instance: a session whose touch fell due is answered once from Postgres, then from memory again. */
+const MEMORY_CHECK_TRIES = 3;
+
+/**
+ * For a variant that answers from memory while its LISTEN connection is live: after each run, every
+ * instance of the cell must answer one of the cell's credentials from memory (`credential.revocation`).
+ * 'database' means the run measured the fallback path, not the variant. Returns the problem or null.
+ */
+async function memoryCheck(instances: Instance[], credentials: (Credential | null)[]): Promise<string | null> {
+  for (let i = 0; i < instances.length; i++) {
+    // Connection c is served by instance c mod N: connection i is one of instance i's.
+    const credential = credentials[i];
+    if (!credential) continue;
+    let seen = 'no answer';
+    for (let t = 0; t < MEMORY_CHECK_TRIES; t++) {
+      const r = await probe(instances[i].url, credential);
+      let source: unknown;
+      try {
+        source = (JSON.parse(r.body) as { credential?: { revocation?: unknown } }).credential?.revocation;
+      } catch {
+        source = undefined;
+      }
+      if (r.status === 200 && source === 'memory') {
+        seen = 'memory';
+        break;
+      }
+      seen = r.status === 200 ? `'${String(source)}'` : `status ${r.status}`;
+    }
+    if (seen !== 'memory')
+      return `${instances[i].instanceId} answered from ${seen}, not from memory (${MEMORY_CHECK_TRIES} tries): the run measured the fallback path`;
+  }
+  return null;
+}
+
 async function runOnce(ctx: Ctx, group: GroupPlan, cell: CellPlan, round: number, credentials: (Credential | null)[]): Promise<void> {
   const record = ctx.records.get(cell.id) as CellRecord;
   const g = ctx.groups.get(cell.fleetKey) as InstanceGroup;
@@ -91,6 +125,7 @@ async function runOnce(ctx: Ctx, group: GroupPlan, cell: CellPlan, round: number
     { urls: instances.map((i) => i.url), connections: cell.connections, seconds, requestsFor, expected: workload.expected, outcome: cell.outcome },
     () => meter.sample(),
   );
+  const notFromMemory = cell.variant.answersFromMemory ? await memoryCheck(instances, credentials) : null;
   g.db.touch();
   ctx.progress.spent(seconds + PER_RUN_OVERHEAD_SECONDS);
   const run: RunRecord = {
@@ -108,6 +143,7 @@ async function runOnce(ctx: Ctx, group: GroupPlan, cell: CellPlan, round: number
     perInstance: r.perUrl,
     latencyUs: r.latencyUs,
     cpu: CpuMeter.usage(r.before, r.after),
+    ...(cell.variant.answersFromMemory ? { fromMemory: notFromMemory === null } : {}),
   };
   if (round === 0) record.warmup = run;
   else record.rounds.push(run);
@@ -122,6 +158,7 @@ async function runOnce(ctx: Ctx, group: GroupPlan, cell: CellPlan, round: number
     problems.push(`${what}: unexpected statuses ${got} (expected ${workload.expected.join('/')})`);
   }
   if (r.errors > 0) problems.push(`${what}: ${r.errors} connection errors (${r.timeouts} timeouts)`);
+  if (notFromMemory) problems.push(`${what}: ${notFromMemory}`);
   // A warm-up may be too short to complete a request on a busy machine; a measured round may not.
   if (round > 0 && r.responses === 0) problems.push(`${what}: no response at all`);
   if (round > 0 && r.perUrl.some((n) => n === 0)) problems.push(`${what}: an instance got no request (${r.perUrl.join('/')})`);

@@ -14,6 +14,22 @@ export interface Profile {
   journeyConnections: number;
   loginConnections: number;
   scaling: { instances: number[]; workload: 'me'; rounds: number };
+  revocation: {
+    /** Instances of each variant sharing one database; the credential is revoked on one, probed on all. */
+    instances: number;
+    /** Per variant and event, each with a fresh user and credential: enough for a median and a max. */
+    repetitions: number;
+    /**
+     * Plain `jwt` is never revoked: each repetition waits out the whole bound, and its outcome (still
+     * valid, until exp) does not vary. It gets fewer repetitions so the bound does not eat the budget.
+     */
+    untilExpiryRepetitions: number;
+    /** Probe loop bound per repetition: ms after the revoking request was sent, and probes per instance. */
+    boundMs: number;
+    maxProbesPerInstance: number;
+  };
+  /** Postgres goes away under load: probe loops per variant, and ms before the stop, down, after the restart. */
+  outage: { connections: number; beforeMs: number; downMs: number; afterMs: number };
   /**
    * Wait until a database has been idle for Postgres' statistics flush interval before reading its
    * counters, so transactions and rows per request are exact (see cost.ts). Smoke skips the wait.
@@ -25,25 +41,30 @@ const PROFILES: Record<ProfileName, Profile> = {
   smoke: {
     name: 'smoke',
     purpose: 'CI: every scenario at tiny size, proves the pipeline end to end; the figures mean nothing',
-    warmupSeconds: 0.2,
-    roundSeconds: 0.5,
+    warmupSeconds: 0.1,
+    roundSeconds: 0.3,
     rounds: 2,
     connections: 8,
     journeyConnections: 4,
     loginConnections: 2,
     scaling: { instances: [1, 2], workload: 'me', rounds: 2 },
+    revocation: { instances: 2, repetitions: 2, untilExpiryRepetitions: 1, boundMs: 200, maxProbesPerInstance: 2000 },
+    outage: { connections: 2, beforeMs: 300, downMs: 700, afterMs: 1500 },
     settleDbStats: false,
   },
   default: {
     name: 'default',
     purpose: 'npm run bench: every question answered in a few minutes on a 2-core machine',
-    warmupSeconds: 1.5,
-    roundSeconds: 3,
+    warmupSeconds: 0.75,
+    roundSeconds: 2,
     rounds: 3,
     connections: 50,
     journeyConnections: 16,
     loginConnections: 8,
-    scaling: { instances: [1, 2, 4], workload: 'me', rounds: 3 },
+    scaling: { instances: [1, 2, 4], workload: 'me', rounds: 2 },
+    revocation: { instances: 3, repetitions: 10, untilExpiryRepetitions: 3, boundMs: 1000, maxProbesPerInstance: 5000 },
+    // After the restart: the listener retries with backoff up to 5 s (servers/core/db/listener.ts).
+    outage: { connections: 4, beforeMs: 1000, downMs: 2000, afterMs: 5000 },
     settleDbStats: true,
   },
   full: {
@@ -56,6 +77,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     journeyConnections: 16,
     loginConnections: 8,
     scaling: { instances: [1, 2, 4], workload: 'me', rounds: 5 },
+    revocation: { instances: 3, repetitions: 30, untilExpiryRepetitions: 10, boundMs: 2000, maxProbesPerInstance: 20000 },
+    outage: { connections: 4, beforeMs: 2000, downMs: 5000, afterMs: 10000 },
     settleDbStats: true,
   },
 };

@@ -6,8 +6,11 @@ import type { CpuUsage, TableCounters } from './cost';
 import type { Environment } from './environment';
 import type { LatencyUs } from './fire';
 import type { Profile } from './profiles';
+import type { OutageBin, OutageMarks, OutageSummary } from './outage-timeline';
+import type { RepetitionRecord } from './revocation-window';
 import type { ScenarioName } from './scenarios';
-import type { Strategy } from './variants';
+import type { RevocationEvent } from './scenarios/types';
+import type { RevocationPromise, Strategy } from './variants';
 import type { WorkloadName } from './workloads';
 
 export const RESULTS_SCHEMA = 'sessions-vs-tokens/bench-results@1';
@@ -32,6 +35,8 @@ export interface RunRecord {
   perInstance: number[];
   latencyUs: LatencyUs;
   cpu: CpuUsage;
+  /** Variants that answer from memory: every instance answered from memory right after this run. */
+  fromMemory?: boolean;
 }
 
 export interface DbWork {
@@ -75,6 +80,39 @@ export interface VariantRecord {
   serverConfig: unknown;
   perInstanceState: boolean;
   comparedWith: string | null;
+  /** Added with the revocation scenario; absent in older results. */
+  trap?: boolean;
+  revocation?: RevocationPromise | false;
+  answersFromMemory?: boolean;
+}
+
+/** One variant and event of the revocation scenario: every repetition as measured. */
+export interface RevocationCellRecord {
+  id: string;
+  variant: string;
+  strategy: Strategy;
+  event: RevocationEvent;
+  instances: number;
+  boundMs: number;
+  maxProbesPerInstance: number;
+  expectedRevokeStatus: number;
+  repetitions: RepetitionRecord[];
+  valid: boolean;
+  problems: string[];
+}
+
+/** The outage scenario: when Postgres was stopped and started (ms since the probes began), and per variant what its probes saw. */
+export interface OutageResults extends OutageMarks {
+  binMs: number;
+  /** Probe loops per variant. */
+  connections: number;
+  variants: { variant: string; instance: string; responses: number; summary: OutageSummary; bins: OutageBin[] }[];
+}
+
+export interface RevocationResults {
+  /** Server settings of the revocation instances on top of each variant's (secrets redacted). */
+  serverEnv: Record<string, string>;
+  cells: RevocationCellRecord[];
 }
 
 export interface RunResults {
@@ -92,6 +130,10 @@ export interface RunResults {
   /** CPU milliseconds per scrypt hash, measured in the bench process. */
   scrypt: { logN: number; msPerHash: number[] };
   cells: CellRecord[];
+  /** The revocation scenario (absent when it did not run, and in results older than it). */
+  revocation?: RevocationResults;
+  /** The outage scenario (absent when it did not run). */
+  outage?: OutageResults;
   complexity: Complexity;
   /** Cookie names each variant's login response set. */
   cookies: Record<string, string[]>;

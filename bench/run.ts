@@ -1,7 +1,7 @@
 // `npm run bench`: plans the runs of a profile, starts Postgres and the server instances, measures
 // every cell in interleaved rounds, writes results/<date>-<profile>/ (raw JSON + report.md/.json/.html),
 // updates results/latest/ and prints where they are and the headline table.
-//   tsx bench/run.ts [--profile smoke|default|full] [--only me,cart-read,scaling] [--variants session,jwt] [--out results]
+//   tsx bench/run.ts [--profile smoke|default|full] [--only me,cart-read,scaling,revocation,outage] [--variants session,jwt] [--out results]
 import { join, relative, resolve } from 'node:path';
 import { startPostgres } from '../scripts/postgres';
 import { loadConfig } from '../servers/core/config';
@@ -15,8 +15,11 @@ import { type Ctx, cellCredentials, credentialNeeds, newRecord, PER_RUN_OVERHEAD
 import { getProfile } from './profiles';
 import { Progress } from './progress';
 import { buildReport } from './report/build';
-import { type CellRecord, RESULTS_SCHEMA, type RunResults, updateLatest, writeResults } from './results';
-import { SCENARIOS, type Selection } from './scenarios';
+import { type CellRecord, type OutageResults, RESULTS_SCHEMA, type RevocationCellRecord, type RunResults, updateLatest, writeResults } from './results';
+import { runOutage } from './outage';
+import { runRevocation } from './revoke';
+import { mergeBatches, SCENARIOS, type Selection } from './scenarios';
+import { REVOCATION_SERVER_ENV } from './scenarios/revocation';
 import { BENCH_SERVER_ENV, VARIANTS } from './variants';
 import { WORKLOADS, type WorkloadName } from './workloads';
 
@@ -51,7 +54,9 @@ function parseArgs(argv: string[]): Args {
         .filter(Boolean);
     else if (flag === '--out') args.out = resolve(value());
     else if (flag === '--help' || flag === '-h') {
-      process.stdout.write('usage: tsx bench/run.ts [--profile smoke|default|full] [--only <workload|scaling>,...] [--variants <name>,...] [--out <dir>]\n');
+      process.stdout.write(
+        'usage: tsx bench/run.ts [--profile smoke|default|full] [--only <workload|scaling|revocation|outage>,...] [--variants <name>,...] [--out <dir>]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${argv[i]} (try --help)`);
   }
@@ -61,7 +66,8 @@ function parseArgs(argv: string[]): Args {
 function select(args: Args): Selection {
   const names = WORKLOADS.map((w) => w.name as string);
   for (const o of args.only ?? []) {
-    if (!names.includes(o) && o !== 'scaling') throw new Error(`--only: unknown "${o}" (workloads: ${names.join(', ')}; or scaling)`);
+    if (!names.includes(o) && !SCENARIO_FLAGS.includes(o))
+      throw new Error(`--only: unknown "${o}" (workloads: ${names.join(', ')}; or ${SCENARIO_FLAGS.join(', ')})`);
   }
   for (const v of args.variants ?? []) {
     if (!VARIANTS.some((x) => x.name === v)) throw new Error(`--variants: unknown "${v}" (one of ${VARIANTS.map((x) => x.name).join(', ')})`);
@@ -69,9 +75,14 @@ function select(args: Args): Selection {
   return {
     workloads: WORKLOADS.map((w) => w.name).filter((w) => !args.only || args.only.includes(w)),
     scaling: !args.only || args.only.includes('scaling'),
+    revocation: !args.only || args.only.includes('revocation'),
+    outage: !args.only || args.only.includes('outage'),
     variants: VARIANTS.filter((v) => !args.variants || args.variants.includes(v.name)),
   };
 }
+
+/** Scenarios `--only` can name besides workloads. */
+const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage'];
 
 function stamp(d: Date): string {
   const iso = d.toISOString(); // 2026-11-26T21:05:38.945Z
@@ -95,11 +106,15 @@ async function main(): Promise<number> {
   const args = parseArgs(argv);
   const profile = getProfile(args.profile);
   const selection = select(args);
-  const batches = SCENARIOS.flatMap((scenario) => scenario.plan(profile, selection));
+  const batches = mergeBatches(SCENARIOS.flatMap((scenario) => scenario.plan(profile, selection)));
   const groups = batches.flatMap((b) => b.groups);
-  if (groups.length === 0) throw new Error('nothing to run for this selection');
-  const totalRuns = groups.reduce((s, g) => s + g.cells.length * (1 + g.rounds), 0);
-  const estimate = groups.reduce((s, g) => s + g.cells.length * (g.warmupSeconds + g.rounds * g.roundSeconds + (1 + g.rounds) * PER_RUN_OVERHEAD_SECONDS), 0);
+  const revocationCells = batches.flatMap((b) => b.revocation?.cells ?? []);
+  const outages = batches.filter((b) => b.outage).length;
+  if (groups.length === 0 && revocationCells.length === 0 && outages === 0) throw new Error('nothing to run for this selection');
+  const totalRuns = groups.reduce((s, g) => s + g.cells.length * (1 + g.rounds), 0) + revocationCells.length + outages;
+  const estimate =
+    groups.reduce((s, g) => s + g.cells.length * (g.warmupSeconds + g.rounds * g.roundSeconds + (1 + g.rounds) * PER_RUN_OVERHEAD_SECONDS), 0) +
+    batches.reduce((s, b) => s + (b.revocation?.estimateSeconds ?? 0) + (b.outage?.estimateSeconds ?? 0), 0);
   const progress = new Progress(totalRuns, estimate);
   const started = new Date();
   const notes: string[] = [];
@@ -116,6 +131,8 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const records = new Map<string, CellRecord>();
+  const revocationRecords: RevocationCellRecord[] = [];
+  let outage: OutageResults | undefined;
   const fleet = new Fleet(pg, 'bench', (l) => progress.note(l));
   const windows = new DbWindows(profile.settleDbStats, progress);
   let environment: Awaited<ReturnType<typeof captureEnvironment>>;
@@ -131,8 +148,9 @@ async function main(): Promise<number> {
         const any = [...running.values()][0].instances[0];
         const skus = ((await (await fetch(`${any.url}/products`)).json()) as { products: { sku: string }[] }).products.map((p) => p.sku);
         const ctx: Ctx = { profile, pg, fleet, groups: running, skus, progress, windows, records };
-        progress.note('logging the bench users in (one scrypt each)');
-        await fleet.issueAll(batch.groups.flatMap((group) => group.cells.flatMap((cell) => credentialNeeds(ctx, cell))));
+        const needs = batch.groups.flatMap((group) => group.cells.flatMap((cell) => credentialNeeds(ctx, cell)));
+        if (needs.length > 0) progress.note('logging the bench users in (one scrypt each)');
+        await fleet.issueAll(needs);
         // Fresh statistics for every table now, so the planner does not switch plans (and
         // autovacuum does not analyze) in the middle of a measured window.
         await fleet.analyze(running.values());
@@ -141,6 +159,13 @@ async function main(): Promise<number> {
         }
         if (scrypt.length === 0) scrypt = await scryptCost(5);
         for (const group of batch.groups) await runGroup(ctx, group);
+        const nextUser = new Map<string, number>();
+        if (batch.revocation) {
+          revocationRecords.push(...(await runRevocation({ fleet, groups: running, progress, nextUser }, batch.revocation.cells)));
+        }
+        // Last in its batch: it stops Postgres, which every connection of this batch notices.
+        if (batch.outage && !pg.embedded) notes.push('The outage scenario needs the embedded Postgres (it stops and restarts it): skipped with DATABASE_URL.');
+        else if (batch.outage) outage = await runOutage({ pg, groups: running, progress, nextUser }, batch.outage);
       } finally {
         await stop();
         cleanup.splice(cleanup.indexOf(stop), 1);
@@ -163,7 +188,9 @@ async function main(): Promise<number> {
       );
   }
   const finished = new Date();
-  const usedVariants = VARIANTS.filter((v) => cells.some((c) => c.variant === v.name));
+  const usedVariants = VARIANTS.filter(
+    (v) => cells.some((c) => c.variant === v.name) || revocationRecords.some((c) => c.variant === v.name) || outage?.variants.some((o) => o.variant === v.name),
+  );
   const results: RunResults = {
     schema: RESULTS_SCHEMA,
     profile,
@@ -189,6 +216,9 @@ async function main(): Promise<number> {
       ),
       perInstanceState: v.perInstanceState ?? false,
       comparedWith: v.comparedWith ?? null,
+      trap: v.trap ?? false,
+      revocation: v.revocation,
+      answersFromMemory: v.answersFromMemory ?? false,
     })),
     workloads: WORKLOADS.filter((w) => cells.some((c) => c.workload === w.name)).map((w) => ({
       name: w.name as WorkloadName,
@@ -197,26 +227,35 @@ async function main(): Promise<number> {
       requestsPerLoop: w.requestsPerLoop,
       expected: w.expected,
     })),
-    scenarios: SCENARIOS.filter((s) => cells.some((c) => c.scenario === s.name)).map((s) => ({ name: s.name, method: s.method })),
+    scenarios: SCENARIOS.filter(
+      (s) => cells.some((c) => c.scenario === s.name) || (s.name === 'revocation' && revocationRecords.length > 0) || (s.name === 'outage' && outage),
+    ).map((s) => ({
+      name: s.name,
+      method: s.method,
+    })),
     scrypt: { logN: Number(BENCH_SERVER_ENV.SCRYPT_LOG_N), msPerHash: scrypt },
     cells,
+    ...(revocationRecords.length > 0
+      ? { revocation: { serverEnv: { ...REVOCATION_SERVER_ENV, ADMIN_PASSWORD: '<redacted: random per run>' }, cells: revocationRecords } }
+      : {}),
+    ...(outage ? { outage } : {}),
     complexity: measureComplexity([...new Set(VARIANTS.map((v) => v.strategy))]),
     cookies: fleet.observedCookies,
     notes,
-    valid: cells.every((c) => c.valid),
+    valid: cells.every((c) => c.valid) && revocationRecords.every((c) => c.valid),
   };
   const dir = join(args.out, `${stamp(started)}-${profile.name}`);
   writeResults(dir, results);
   const report = await buildReport(dir);
   const latest = updateLatest(args.out, dir);
   const show = (p: string) => relative(process.cwd(), p) || '.';
-  process.stdout.write(`\n${report.headline}\n\n${report.targets}\n\n`);
+  process.stdout.write(`\n${report.headline}\n\n${report.revocation ? `${report.revocation}\n\n` : ''}${report.targets}\n\n`);
   process.stdout.write(`results: ${show(dir)}/ (results.json, report.md, report.html, report.json); latest copy: ${show(latest)}/\n`);
   process.stdout.write(
     `wall time ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s (measuring ${results.wallSeconds.toFixed(0)} s), profile ${profile.name}, ${environment.machine.cores} cores (${environment.machine.cpuModel})\n`,
   );
   if (!results.valid) {
-    const bad = cells.filter((c) => !c.valid);
+    const bad = [...cells, ...revocationRecords].filter((c) => !c.valid);
     process.stderr.write(`\n!! ${bad.length} cell(s) INVALID (unexpected statuses or errors): ${bad.map((c) => c.id).join(', ')}\n`);
     return 1;
   }

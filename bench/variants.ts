@@ -1,9 +1,10 @@
-// The variant registry: everything the harness knows about a variant. A new variant (session-cached,
-// jwt-denylist, jwt-push) is one entry here: credentials, workloads and reports depend only on its
-// strategy and these fields, never on its name.
+// The variant registry: everything the harness knows about a variant. A new variant is one entry
+// here: credentials, workloads and reports depend only on its strategy and these fields, never on
+// its name.
 import type { WorkloadName } from './workloads';
 
 export type Strategy = 'session' | 'jwt';
+export type RevocationPromise = 'next-request' | 'notify' | 'expiry';
 
 export interface Variant {
   name: string;
@@ -16,12 +17,25 @@ export interface Variant {
   /** Part of the scaling scenario (1..N instances sharing one Postgres). */
   scaling: boolean;
   /**
+   * When a revoked credential stops working, as PRODUCT.md promises (the revocation scenario measures
+   * it; false: not part of that scenario): at the next request, within the notify latency, or at `exp`.
+   */
+  revocation: RevocationPromise | false;
+  /**
    * Sessions live in one process: behind a non-sticky balancer a credential works only on the
    * instance that issued it. In the scaling scenario its 401s are the measured outcome.
    */
   perInstanceState?: boolean;
-  /** Only meaningful beside this variant (the trap cell is read against plain jwt). */
+  /** The variant its figures are read against (headline comparison, `× public` for variants without their own public cell). */
   comparedWith?: string;
+  /** A benchmark trap, not a design (the string-secret cell): reported in its own section. */
+  trap?: boolean;
+  /**
+   * Answers the revocation check from memory while its LISTEN connection is live, from Postgres while
+   * not (GET /auth/me says which in `credential.revocation`). A cell that saw 'database' measured the
+   * fallback path, not the variant: it is invalid.
+   */
+  answersFromMemory?: boolean;
 }
 
 export const VARIANTS: Variant[] = [
@@ -32,6 +46,18 @@ export const VARIANTS: Variant[] = [
     description: 'server-side session in Postgres, id in an HttpOnly cookie; one indexed read per request',
     workloads: 'all',
     scaling: true,
+    revocation: 'next-request',
+  },
+  {
+    name: 'session-cached',
+    strategy: 'session',
+    env: { AUTH_VARIANT: 'session-cached' },
+    description: 'the Postgres session store behind an in-process cache, dropped on every instance by LISTEN/NOTIFY',
+    workloads: ['me', 'cart-read'],
+    scaling: false,
+    revocation: 'notify',
+    comparedWith: 'session',
+    answersFromMemory: true,
   },
   {
     name: 'jwt',
@@ -40,6 +66,28 @@ export const VARIANTS: Variant[] = [
     description: 'HS256 access token (KeyObject secret) as Bearer; no database on the request path',
     workloads: 'all',
     scaling: true,
+    revocation: 'expiry',
+  },
+  {
+    name: 'jwt-denylist',
+    strategy: 'jwt',
+    env: { AUTH_VARIANT: 'jwt-denylist' },
+    description: 'as jwt, plus one Postgres query per request (revoked token family, user cutoff, disabled)',
+    workloads: ['me', 'cart-read'],
+    scaling: false,
+    revocation: 'next-request',
+    comparedWith: 'jwt',
+  },
+  {
+    name: 'jwt-push',
+    strategy: 'jwt',
+    env: { AUTH_VARIANT: 'jwt-push' },
+    description: 'as jwt, plus an in-process denylist loaded at start and fed by LISTEN/NOTIFY',
+    workloads: ['me', 'cart-read'],
+    scaling: false,
+    revocation: 'notify',
+    comparedWith: 'jwt',
+    answersFromMemory: true,
   },
   {
     name: 'jwt-string-secret',
@@ -48,7 +96,9 @@ export const VARIANTS: Variant[] = [
     description: 'the jsonwebtoken trap: the same HS256 secret passed as raw bytes instead of a KeyObject',
     workloads: ['me'],
     scaling: false,
+    revocation: false,
     comparedWith: 'jwt',
+    trap: true,
   },
   {
     name: 'session-memory',
@@ -57,10 +107,9 @@ export const VARIANTS: Variant[] = [
     description: 'sessions in process memory (no shared storage): only in the scaling scenario',
     workloads: [],
     scaling: true,
+    revocation: false,
     perInstanceState: true,
   },
-  // Later: { name: 'session-cached', strategy: 'session', env: { AUTH_VARIANT: 'session-cached' }, ... },
-  //        { name: 'jwt-denylist', ... }, { name: 'jwt-push', ... }
 ];
 
 /**

@@ -23,7 +23,7 @@ export function headlineMarkdown(model: ReportModel, results: RunResults, report
   return table ? `${markdownTable(table)}\n\n${text}` : `(no headline: this run has no workload cells)\n\n${text}`;
 }
 
-export async function buildReport(dir: string): Promise<{ headline: string; targets: string; files: string[] }> {
+export async function buildReport(dir: string): Promise<{ headline: string; targets: string; revocation: string; files: string[] }> {
   const results = readResults(dir);
   const model = buildModel(results);
   const files = [join(dir, 'report.json'), join(dir, 'report.md'), join(dir, 'report.html')];
@@ -31,7 +31,13 @@ export async function buildReport(dir: string): Promise<{ headline: string; targ
   writeFileSync(files[1], renderMarkdown(model));
   writeFileSync(files[2], await renderHtml(model));
   const targets = tableById(model, 'targets');
-  return { headline: headlineMarkdown(model, results), targets: targets ? markdownTable(targets) : '', files };
+  const revocation = tableById(model, 'revocation');
+  return {
+    headline: headlineMarkdown(model, results),
+    targets: targets ? markdownTable(targets) : '',
+    revocation: revocation ? markdownTable(revocation) : '',
+    files,
+  };
 }
 
 if (require.main === module) {

@@ -204,6 +204,136 @@ export function scalingFailureChart(cells: CellMetrics[]): Spec {
   };
 }
 
+export interface RevocationChartItem {
+  variant: string;
+  event: string;
+  promise: string | null;
+  reps: { everywhereMs: number | null; remainingSeconds: number | null }[];
+}
+
+/**
+ * One point per repetition: the time until every instance refused the old credential, or (never
+ * refused) the validity it had left until exp, on one log axis: milliseconds next to minutes is the
+ * finding. Dashed rules mark the notify targets.
+ */
+export function revocationChart(items: RevocationChartItem[], target: { median: number; max: number }): Spec {
+  const variants = [...new Set(items.map((i) => i.variant))];
+  const events = [...new Set(items.map((i) => i.event))];
+  const values = items.flatMap((item) =>
+    item.reps.flatMap((r) => {
+      if (r.everywhereMs !== null) return [{ variant: item.variant, event: item.event, ms: Math.max(0.01, r.everywhereMs), kind: 'refused on every instance' }];
+      if (r.remainingSeconds !== null)
+        return [{ variant: item.variant, event: item.event, ms: r.remainingSeconds * 1000, kind: 'never refused: validity left until exp' }];
+      return [];
+    }),
+  );
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: 560,
+    height: Math.max(120, 64 * variants.length),
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'point', filled: true, size: 45, opacity: 0.75 },
+        encoding: {
+          x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms after the revoking request was sent (log scale)' },
+          y: { field: 'variant', type: 'nominal', sort: variants, title: null },
+          yOffset: { field: 'event', type: 'nominal', sort: events },
+          color: { field: 'event', type: 'nominal', sort: events, scale: { range: PALETTE }, legend: { orient: 'top', title: null } },
+          shape: {
+            field: 'kind',
+            type: 'nominal',
+            scale: { domain: ['refused on every instance', 'never refused: validity left until exp'], range: ['circle', 'triangle-right'] },
+            legend: { orient: 'bottom', title: null, labelLimit: 400 },
+          },
+          tooltip: [{ field: 'variant' }, { field: 'event' }, { field: 'kind' }, { field: 'ms', format: ',.2f' }],
+        },
+      },
+      {
+        data: { values: [{ ms: target.median }, { ms: target.max }] },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#666' },
+        encoding: { x: { field: 'ms', type: 'quantitative' } },
+      },
+      {
+        data: {
+          values: [
+            { ms: target.median, label: `${target.median} ms (target, median)` },
+            { ms: target.max, label: `${target.max} ms (target, max)` },
+          ],
+        },
+        // Along the rule, reading upwards from the foot of the plot.
+        mark: { type: 'text', angle: 270, align: 'left', baseline: 'bottom', dx: 4, dy: -3, fontSize: 10, color: '#444' },
+        encoding: { x: { field: 'ms', type: 'quantitative' }, y: { value: Math.max(120, 64 * variants.length) }, text: { field: 'label' } },
+      },
+    ],
+  };
+}
+
+export interface OutageChartRow {
+  variant: string;
+  bins: { t: number; okMemory: number; okDatabase: number; ok: number; unavailable: number; other: number }[];
+}
+
+const OUTAGE_OUTCOMES = ['200 from memory', '200 from the database', '200', '503', 'other / no response'];
+
+/**
+ * One row per variant, one cell per bin, coloured by what most responses in it were: the moment
+ * each variant starts refusing, whether it keeps answering (plain jwt), and how it comes back.
+ */
+export function outageChart(rows: OutageChartRow[], binMs: number, marks: { label: string; ms: number }[], originMs: number): Spec {
+  const variants = rows.map((r) => r.variant);
+  const values = rows.flatMap((r) =>
+    r.bins.flatMap((b) => {
+      const counts: [string, number][] = [
+        [OUTAGE_OUTCOMES[0], b.okMemory],
+        [OUTAGE_OUTCOMES[1], b.okDatabase],
+        [OUTAGE_OUTCOMES[2], b.ok],
+        [OUTAGE_OUTCOMES[3], b.unavailable],
+        [OUTAGE_OUTCOMES[4], b.other],
+      ];
+      const total = counts.reduce((s, [, n]) => s + n, 0);
+      if (total === 0) return [];
+      const [outcome, n] = counts.reduce((best, c) => (c[1] > best[1] ? c : best));
+      return [{ variant: r.variant, from: (b.t - originMs) / 1000, to: (b.t + binMs - originMs) / 1000, outcome, responses: total, share: n / total }];
+    }),
+  );
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: 560,
+    height: Math.max(100, 34 * variants.length),
+    layer: [
+      {
+        data: { values },
+        mark: 'rect',
+        encoding: {
+          x: { field: 'from', type: 'quantitative', title: 's after Postgres was told to stop (bins of 100 ms; colour: most responses in the bin)' },
+          x2: { field: 'to' },
+          y: { field: 'variant', type: 'nominal', sort: variants, title: null },
+          color: {
+            field: 'outcome',
+            type: 'nominal',
+            scale: { domain: OUTAGE_OUTCOMES, range: ['#54a24b', '#4c78a8', '#72b7b2', '#e45756', '#333333'] },
+            legend: { orient: 'top', title: null, labelLimit: 300 },
+          },
+          tooltip: [{ field: 'variant' }, { field: 'from' }, { field: 'outcome' }, { field: 'responses' }, { field: 'share', format: '.0%' }],
+        },
+      },
+      {
+        data: { values: marks.map((m) => ({ s: (m.ms - originMs) / 1000, label: m.label })) },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#333' },
+        encoding: { x: { field: 's', type: 'quantitative' } },
+      },
+      {
+        data: { values: marks.map((m) => ({ s: (m.ms - originMs) / 1000, label: m.label })) },
+        mark: { type: 'text', angle: 270, align: 'left', baseline: 'bottom', dx: 4, dy: -3, fontSize: 10, color: '#222' },
+        encoding: { x: { field: 's', type: 'quantitative' }, y: { value: Math.max(100, 34 * variants.length) }, text: { field: 'label' } },
+      },
+    ],
+  };
+}
+
 // The two calls used, typed here: vega and vega-lite are ESM-only and this package is CommonJS.
 interface VegaModules {
   vega: {

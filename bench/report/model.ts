@@ -7,6 +7,8 @@ import { aboutSection } from './section-about';
 import { appendixSections } from './section-appendix';
 import { claimsSection } from './section-claims';
 import { headlineSection } from './section-headline';
+import { outageSection } from './section-outage';
+import { revocationSection } from './section-revocation';
 import { scalingSection } from './section-scaling';
 import { loginSection, trapSection, workloadsSection } from './section-workloads';
 
@@ -72,6 +74,8 @@ export function buildModel(results: RunResults): ReportModel {
     loginSection(ctx),
     trapSection(ctx),
     scalingSection(ctx),
+    revocationSection(ctx),
+    outageSection(ctx),
     claimsSection(ctx),
     ...appendixSections(ctx),
   ].filter((s): s is Section => s !== null && s.blocks.length > 0);

@@ -20,7 +20,8 @@ export function aboutSection(ctx: ModelContext): Section {
   const r = ctx.results;
   const env = r.environment;
   const p = r.profile;
-  const invalid = r.cells.filter((c) => !c.valid);
+  const invalid = [...r.cells, ...(r.revocation?.cells ?? [])].filter((c) => !c.valid);
+  const rv = r.revocation?.cells ?? [];
   const pgSettings = Object.entries(env.postgres.settings)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
@@ -62,7 +63,11 @@ export function aboutSection(ctx: ModelContext): Section {
           ['load generator', `${r.load.tool} ${r.load.version ?? ''}, pipelining ${r.load.pipelining}, in ${r.load.inProcess}`],
           [
             'profile',
-            `warm-up ${p.warmupSeconds} s, ${p.rounds} rounds of ${p.roundSeconds} s per cell; ${p.connections} connections (journey ${p.journeyConnections}, login ${p.loginConnections}); scaling: ${p.scaling.instances.join('/')} instances, ${p.scaling.rounds} rounds`,
+            `warm-up ${p.warmupSeconds} s, ${p.rounds} rounds of ${p.roundSeconds} s per cell; ${p.connections} connections (journey ${p.journeyConnections}, login ${p.loginConnections}); scaling: ${p.scaling.instances.join('/')} instances, ${p.scaling.rounds} rounds${
+              p.revocation
+                ? `; revocation: ${p.revocation.instances} instances, ${p.revocation.repetitions} repetitions per variant and event (${p.revocation.untilExpiryRepetitions} for a variant that keeps a credential until exp), bound ${p.revocation.boundMs} ms / ${p.revocation.maxProbesPerInstance} probes per instance`
+                : ''
+            }`,
           ],
         ],
       },
@@ -96,7 +101,16 @@ export function aboutSection(ctx: ModelContext): Section {
             ? []
             : ['This profile reads the database counters without waiting for Postgres to flush them: transactions and rows per request are approximate.']),
           ...(p.name === 'smoke' ? ['**Smoke profile: tiny runs that prove the pipeline; the figures mean nothing.**'] : []),
-          'Not measured by this harness yet: revocation windows (BENCH.md question 3) and behaviour while Postgres is down (question 4).',
+          ...(rv.length
+            ? [
+                "Revocation windows are loopback figures on one machine, with the probing client in the bench process: a window includes up to one probe round trip (see the probe interval in \"Revocation\"), and an in-process variant's notify latency across a real network adds that network's latency. Across repetitions the machine's other load shows in the maxima.",
+              ]
+            : []),
+          ...(r.outage
+            ? [
+                `The outage is one stop and restart of the whole (embedded) Postgres, all variants probed at once by ${r.outage.connections} loops each: it shows behaviour and recovery times, not throughput under failure. A network partition (a silent connection) is detected later, by the listener heartbeat and the pool's connect timeout.`,
+              ]
+            : ['Not measured in this run: behaviour while Postgres is down (BENCH.md question 4; `--only outage`).']),
         ],
       },
     ],

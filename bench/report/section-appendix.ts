@@ -1,17 +1,21 @@
 // Validity, configuration and the per-round figures: everything a reader needs to check a number.
 import { int, num } from './format';
 import type { Block, ModelContext, Section } from './model';
+import { revocationRounds } from './section-revocation';
 
 export function appendixSections(ctx: ModelContext): Section[] {
   const r = ctx.results;
   const invalid = r.cells.filter((c) => !c.valid);
+  const revocation = r.revocation?.cells ?? [];
+  const invalidRevocation = revocation.filter((c) => !c.valid);
+  const total = r.cells.length + revocation.length;
   const validity: Block[] = [
     {
       kind: 'paragraph',
       text:
-        invalid.length === 0
-          ? `All ${r.cells.length} cells are valid: every response had an expected status (or, in scaling, the measured-outcome status), and no connection failed.`
-          : `**${invalid.length} of ${r.cells.length} cells are invalid.** A run with unexpected statuses or errors is not fast, it is broken; its figures are shown only for diagnosis.`,
+        invalid.length + invalidRevocation.length === 0
+          ? `All ${total} cells are valid: every response had an expected status (or, in scaling, the measured-outcome status), no connection failed${revocation.length ? ', and every revocation repetition got the statuses it expected (a memory-answering variant answered from memory before t0)' : ''}.`
+          : `**${invalid.length + invalidRevocation.length} of ${total} cells are invalid.** A run with unexpected statuses or errors is not fast, it is broken; its figures are shown only for diagnosis.`,
     },
   ];
   if (invalid.length > 0) {
@@ -23,6 +27,13 @@ export function appendixSections(ctx: ModelContext): Section[] {
         c.problems.join('; '),
         c.diagnostics.map((d) => `${d.request} -> ${d.status}: \`${d.body.replace(/`/g, "'").slice(0, 160)}\``).join('; '),
       ]),
+    });
+  }
+  if (invalidRevocation.length > 0) {
+    validity.push({
+      kind: 'table',
+      columns: [{ label: 'cell' }, { label: 'problems' }],
+      rows: invalidRevocation.map((c) => [`\`${c.id}\``, c.problems.join('; ')]),
     });
   }
   if (r.notes.length > 0) validity.push({ kind: 'list', items: r.notes });
@@ -135,6 +146,7 @@ export function appendixSections(ctx: ModelContext): Section[] {
           ],
           rows: rounds,
         },
+        ...(revocationRounds(ctx) ? [revocationRounds(ctx) as Block] : []),
       ],
     },
   ];

@@ -1,6 +1,7 @@
 // The lesson's claims (PRODUCT.md), each with the figures measured in this run and where it holds.
 import { int, num, pct, ratio } from './format';
 import type { ModelContext, Section } from './model';
+import { accessLifetimeSeconds, variantRevocation } from './section-revocation';
 import { efficiency, scalingCells } from './section-scaling';
 
 function canonical(ctx: ModelContext, strategy: 'session' | 'jwt'): string | undefined {
@@ -67,12 +68,15 @@ export function claimsSection(ctx: ModelContext): Section | null {
       `${simpler ? 'Holds' : 'Does not hold'} for the code: ${sc.codeLines} vs ${jc.codeLines} lines (${ratio(jc.codeLines / sc.codeLines)}), both behind the same ${cx.seam.lines}-line seam (${cx.seam.path}). A secure token setup needs the refresh-token machinery (rotation, reuse detection, its own tables) on top of the token itself; a secure session needs a store and a cookie. Counted: ${cx.rule}.`,
     ]);
   }
-  rows.push([
-    '**revocation**: "invalidate on logout"',
-    'not measured by this harness yet',
-    'not measured by this harness yet',
-    'The revocation-window scenario (BENCH.md question 3) is not part of this run.',
-  ]);
+  const revocation = revocationClaim(ctx, s, j);
+  if (revocation) rows.push(revocation);
+  else
+    rows.push([
+      '**revocation**: "invalidate on logout"',
+      'not measured in this run',
+      'not measured in this run',
+      'The revocation scenario (BENCH.md question 3) is not part of this run.',
+    ]);
   return {
     id: 'claims',
     title: "The lesson's claims, measured",
@@ -84,4 +88,52 @@ export function claimsSection(ctx: ModelContext): Section | null {
       { kind: 'table', id: 'claims', columns: [{ label: 'claim' }, { label: s }, { label: j }, { label: 'where it holds' }], rows },
     ],
   };
+}
+
+const msText = (x: number) => (Number.isFinite(x) ? `${num(x)} ms` : '–');
+
+/**
+ * Revocation, and what "stateless" costs in it: the plain token's window against what each way of
+ * getting revocation back costs per request (denylist: a database round trip; push/cache: memory and
+ * a notification per event). Every figure comes from this run.
+ */
+function revocationClaim(ctx: ModelContext, s: string, j: string): string[] | null {
+  const rv = (v: string) => variantRevocation(ctx, v);
+  const sR = rv(s);
+  const jR = rv(j);
+  if (!sR || !jR) return null;
+  const me = (v: string) => ctx.find('workloads', 'me', v);
+  const jMe = me(j);
+  const cost = (v: string) => {
+    const m = me(v);
+    if (!m || !jMe || !m.cell.valid || !jMe.cell.valid) return '';
+    const db = m.db ? `, ${num(m.db.xacts)} DB transactions per request` : '';
+    return ` (\`me\` at ${ratio(m.rps.median / jMe.rps.median)} the throughput of \`${j}\`${db})`;
+  };
+  const immediate = (v: string) => {
+    const r = rv(v);
+    if (!r) return null;
+    return `\`${v}\`: revoked everywhere ${msText(r.summary.everywhere.median)} median / ${msText(r.summary.everywhere.max)} max after the request was sent, ${r.summary.acceptedAfterAck} probe(s) accepted after the acknowledgement${cost(v)}`;
+  };
+  const ttl = accessLifetimeSeconds(ctx);
+  const jS = jR.summary;
+  const stillValid = jS.notRevoked === jS.pairs && jS.stillValidAfterBound === jS.repetitions;
+  const sessionSide = [immediate(s), immediate('session-cached')].filter((x): x is string => x !== null).join('; ');
+  const jwtSide = [
+    `\`${j}\`: ${stillValid ? 'still accepted' : 'NOT always accepted'} on every instance after logout, logout-all, password change and disable, until exp (${int(jS.remainingSeconds.median)} s left${ttl ? ` of a ${ttl} s access lifetime` : ''}); the refresh token is revoked, so the window is one access lifetime`,
+    immediate('jwt-denylist'),
+    immediate('jwt-push'),
+  ]
+    .filter((x): x is string => x !== null)
+    .join('; ');
+  const denylist = me('jwt-denylist');
+  const push = me('jwt-push');
+  const cached = me('session-cached');
+  const sessionMe = me(s);
+  const verdict = [
+    `${sR.summary.acceptedAfterAck === 0 ? 'Holds for sessions: deleting the row ends the session on every instance at the next request' : 'Sessions accepted a revoked credential after the acknowledgement in this run: see "Revocation"'}.`,
+    `For tokens, "stateless" means logout cannot reach a token already issued: ${stillValid ? `the plain token kept working everywhere for its remaining lifetime${ttl ? ` (up to ${ttl} s)` : ''}` : 'see "Revocation"'}.`,
+    `Getting revocation back costs state: a database round trip per request (\`jwt-denylist\`${denylist && jMe ? `: ${ratio(denylist.rps.median / jMe.rps.median)} of plain \`${j}\` on \`me\`${sessionMe ? `, against ${ratio(sessionMe.rps.median / jMe.rps.median)} for \`${s}\`` : ''}` : ''}: a token then costs what a session costs), or memory plus a notification per event (\`jwt-push\`, \`session-cached\`${push && cached && jMe ? `: ${ratio(push.rps.median / jMe.rps.median)} and ${ratio(cached.rps.median / jMe.rps.median)} of plain \`${j}\`` : ''}), which keeps near-stateless speed for a window of the notify latency, at the price of a dedicated LISTEN connection per instance, one notification per revoking event, revocations held in memory (for one access lifetime: \`jwt-push\`; the cache: \`session-cached\`), and a fallback to Postgres on every request while that connection is down.`,
+  ].join(' ');
+  return ['**revocation**: "invalidate on logout"; what "stateless" costs', sessionSide, jwtSide, verdict];
 }

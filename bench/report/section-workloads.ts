@@ -157,7 +157,8 @@ export function loginSection(ctx: ModelContext): Section | null {
 }
 
 export function trapSection(ctx: ModelContext): Section | null {
-  const traps = ctx.results.variants.filter((v) => v.comparedWith);
+  // Results older than the `trap` field: the trap was the only variant with a comparedWith.
+  const traps = ctx.results.variants.filter((v) => (v.trap ?? v.comparedWith !== null) && v.comparedWith);
   const blocks: Block[] = [];
   for (const v of traps) {
     const trap = ctx.find('workloads', 'me', v.name);

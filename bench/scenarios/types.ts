@@ -5,7 +5,7 @@ import type { Profile } from '../profiles';
 import type { Variant } from '../variants';
 import type { WorkloadName } from '../workloads';
 
-export type ScenarioName = 'workloads' | 'scaling';
+export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage';
 
 export interface CellPlan {
   id: string;
@@ -33,16 +33,55 @@ export interface GroupPlan {
   rounds: number;
 }
 
+/** Revoke a credential on one instance, probe it on all of them (bench/revoke.ts runs it). */
+export type RevocationEvent = 'logout' | 'logout-all' | 'password-change' | 'admin-disable';
+
+export interface RevocationCellPlan {
+  id: string;
+  variant: Variant;
+  event: RevocationEvent;
+  fleetKey: string;
+  instances: number;
+  repetitions: number;
+  /** Probe every instance until its first 401, for at most this long (ms since the revoking request was sent)... */
+  boundMs: number;
+  /** ...and at most this many probes per instance. */
+  maxProbesPerInstance: number;
+  label: string;
+}
+
+export interface RevocationPlan {
+  cells: RevocationCellPlan[];
+  /** Seconds the plan takes beyond start-up (for the progress estimate). */
+  estimateSeconds: number;
+}
+
+/** Postgres stops under load and comes back (bench/outage.ts runs it). */
+export interface OutagePlan {
+  /** One instance (the first) of each group, in fleet order. */
+  fleetKeys: string[];
+  /** Concurrent probe loops per variant, each with its own user and credential. */
+  connections: number;
+  beforeMs: number;
+  downMs: number;
+  afterMs: number;
+  estimateSeconds: number;
+}
+
 export interface Batch {
   fleet: InstanceGroupSpec[];
-  users: Record<UserPool, number>;
+  users: Partial<Record<UserPool, number>>;
   groups: GroupPlan[];
+  revocation?: RevocationPlan;
+  outage?: OutagePlan;
 }
 
 export interface Selection {
   /** Workloads of the workloads scenario (registry order). */
   workloads: WorkloadName[];
   scaling: boolean;
+  revocation: boolean;
+  outage: boolean;
   variants: Variant[];
 }
 
