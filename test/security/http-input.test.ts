@@ -3,8 +3,17 @@
 // always a 4xx with a stable error code, never a 500, never a stack trace, SQL or file path, and the
 // victim's credential keeps working after every attack.
 import { gzipSync } from 'node:zlib';
-import { connect } from 'node:net';
-import { type ApiResponse, ApiClient, PASSWORD, STRATEGIES, startTestServer, stopAllServers, type TestServer, uniqueUsername } from '../support/harness';
+import {
+  type ApiResponse,
+  ApiClient,
+  PASSWORD,
+  rawHttp,
+  STRATEGIES,
+  startTestServer,
+  stopAllServers,
+  type TestServer,
+  uniqueUsername,
+} from '../support/harness';
 
 afterAll(stopAllServers);
 
@@ -23,34 +32,6 @@ function expectClientError(status: number, text: string): void {
   expect(status).toBeGreaterThanOrEqual(400);
   expect(status).toBeLessThan(500);
   expect(text).not.toMatch(LEAK);
-}
-
-/**
- * Writes bytes exactly as given and reads until the server closes the connection. Unlike the
- * harness's rawHttp it never half-closes: Node's HTTP server aborts in-flight requests when the
- * client ends its side (httpAllowHalfOpen is false), so an async handler's answer would be lost.
- * status 0: the server sent nothing before the timeout (it is still waiting for the body).
- */
-function rawHttp(url: string, request: string | Buffer, timeoutMs = 5000): Promise<{ status: number; head: string; body: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    const chunks: Buffer[] = [];
-    const done = () => {
-      clearTimeout(timer);
-      const text = Buffer.concat(chunks).toString('latin1');
-      const [head, ...rest] = text.split('\r\n\r\n');
-      resolve({ status: Number(head.split(' ')[1] ?? 0) || 0, head, body: rest.join('\r\n\r\n') });
-    };
-    const timer = setTimeout(() => {
-      socket.destroy();
-      done();
-    }, timeoutMs);
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('error', (err) => (chunks.length ? done() : reject(err)));
-    socket.on('close', done);
-    socket.write(request);
-  });
 }
 
 describe.each(STRATEGIES)('%s server: hostile HTTP input', (strategy) => {

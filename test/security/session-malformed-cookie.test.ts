@@ -2,8 +2,7 @@
 // NUL, duplicated names, non-ASCII -> 400/401/431, never 500). Sent over real HTTP, some as raw
 // bytes that fetch refuses to build. After every attack the victim's valid credential still works.
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
-import { ApiClient, PASSWORD, startTestServer, stopAllServers, type TestServer } from '../support/harness';
+import { ApiClient, PASSWORD, rawHttp, startTestServer, stopAllServers, type TestServer } from '../support/harness';
 
 afterAll(stopAllServers);
 
@@ -28,26 +27,15 @@ describe('session cookie parsing (malformed and hostile cookies)', () => {
     return (await new ApiClient('session', server.url).get(path, { headers: { cookie } })).status;
   }
 
-  /**
-   * A GET with exactly these header lines, as raw bytes; the status code of the answer. (Not the
-   * harness's rawHttp: it half-closes the socket, and Node then drops the response of a request
-   * that waits for the database.)
-   */
-  function raw(headerLines: (string | Buffer)[], path = '/auth/me'): Promise<number> {
-    const { hostname, port, host } = new URL(server.url);
+  /** A GET with exactly these header lines, as raw bytes; the status code of the answer. */
+  async function raw(headerLines: (string | Buffer)[], path = '/auth/me'): Promise<number> {
+    const { host } = new URL(server.url);
     const request = Buffer.concat([
       Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n`),
       ...headerLines.map((l) => Buffer.concat([Buffer.from(l), Buffer.from('\r\n')])),
       Buffer.from('\r\n'),
     ]);
-    return new Promise((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => socket.write(request));
-      const chunks: Buffer[] = [];
-      socket.setTimeout(5000, () => socket.destroy(new Error('raw request timed out')));
-      socket.on('data', (c) => chunks.push(c));
-      socket.on('error', reject);
-      socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(Buffer.concat(chunks).toString('latin1'))?.[1])));
-    });
+    return (await rawHttp(server.url, request)).status;
   }
 
   it.each([

@@ -217,27 +217,30 @@ export class ApiClient {
 }
 
 /**
- * Sends bytes exactly as given over a raw TCP connection (for requests fetch refuses to build) and
- * returns what came back when the server closed it. Include `Connection: close` in the request.
- * (Not socket.end(): a half-closed socket makes Node drop responses that wait on the database.)
+ * Writes bytes exactly as given (for requests fetch refuses to build) and reads until the server
+ * closes the connection; include `Connection: close`. It never half-closes: Node's HTTP server
+ * aborts in-flight requests when the client ends its side (httpAllowHalfOpen is false), so an async
+ * handler's answer would be lost. status 0: the server sent nothing before the timeout (it is
+ * still waiting for the body).
  */
 export function rawHttp(url: string, request: string | Buffer, timeoutMs = 5000): Promise<{ status: number; head: string; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('raw request timed out'));
-    }, timeoutMs);
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('error', reject);
-    socket.on('close', () => {
+    const done = () => {
       clearTimeout(timer);
       const text = Buffer.concat(chunks).toString('latin1');
       const [head, ...rest] = text.split('\r\n\r\n');
-      resolve({ status: Number(head.split(' ')[1]), head, body: rest.join('\r\n\r\n') });
-    });
+      resolve({ status: Number(head.split(' ')[1] ?? 0) || 0, head, body: rest.join('\r\n\r\n') });
+    };
+    const timer = setTimeout(() => {
+      socket.destroy();
+      done();
+    }, timeoutMs);
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', (err) => (chunks.length ? done() : reject(err)));
+    socket.on('close', done);
     socket.write(request);
   });
 }

@@ -4,7 +4,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from '../log';
 import { errorFields } from '../log';
-import { ApiError, ERROR_CODES, type ErrorCode } from './errors';
+import { ApiError, type ErrorCode } from './errors';
 
 const RETRY_AFTER_SECONDS = '2';
 
@@ -55,5 +55,3 @@ export function errorFunnel(log: Logger, isDbUnavailable: (err: unknown) => bool
     }
   };
 }
-
-export { ERROR_CODES };
