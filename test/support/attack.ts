@@ -54,9 +54,9 @@ export function credentialHeaders(client: ApiClient, path = '/'): Record<string,
   return out;
 }
 
-/** How many answers had each status, e.g. { 401: 10, 429: 50 }: readable in a failure message. */
-export function tally(statuses: number[]): Record<number, number> {
-  const out: Record<number, number> = {};
+/** How many answers had each status (or label), e.g. { 401: 10, 429: 50 }: readable in a failure message. */
+export function tally(statuses: (number | string)[]): Record<string, number> {
+  const out: Record<string, number> = {};
   for (const s of statuses) out[s] = (out[s] ?? 0) + 1;
   return out;
 }
