@@ -27,21 +27,27 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
   const hash = (ctx: Context, password: string) => hashing.run(ctx.ip, () => hashPassword(password, config.password.scryptLogN));
 
   /**
+   * A request that will hash is admitted first (hashing-queue.ts): over its client's share or the
+   * server's bound it gets 429/503 at once, before any database work.
+   */
+  async function admitted<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
+    const release = hashing.admit(ctx.ip);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /**
    * Checks `password` against `storedHash` for the account `username`, as a throttled attempt: the
    * attempt is reserved before the hash runs (login-throttle.ts), so concurrency buys no extra
-   * guesses, and the hash itself waits its turn in the bounded queue (hashing-queue.ts). The
-   * reservation stays counted when the password is wrong; the caller reports success.
+   * guesses. The reservation stays counted when the password is wrong; the caller reports success.
    */
   async function attempt(ctx: Context, username: string, password: string, storedHash: string): Promise<boolean> {
     const reserved = await throttle.reserve(username, ctx.ip);
     if (!reserved.ok) throw tooMany(reserved.retryAfterSeconds);
-    try {
-      return await hashing.run(ctx.ip, () => verifyPassword(password, storedHash));
-    } catch (err) {
-      // Refused before any hashing (busy): that was no guess, give the reservation back.
-      await throttle.cancelled(username, ctx.ip);
-      throw err;
-    }
+    return hashing.run(ctx.ip, () => verifyPassword(password, storedHash));
   }
 
   /**
@@ -66,7 +72,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
         // A taken name is answered before any hashing: the 409 says it is taken anyway, and a hash
         // per request for nothing is the work amplifier of issue 8.
         if (await users.exists(username)) throw apiError('username_taken');
-        const user = await users.create(username, await hash(ctx, password));
+        const user = await admitted(ctx, async () => users.create(username, await hash(ctx, password)));
         if (!user) throw apiError('username_taken');
         ctx.status = 201;
         ctx.body = { user };
@@ -79,7 +85,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
       access: 'public',
       body: loginBody,
       async handler(ctx, { username, password }) {
-        const user = await checkLogin(ctx, username, password);
+        const user = await admitted(ctx, () => checkLogin(ctx, username, password));
         const credential = await strategy.issue(ctx, user);
         ctx.body = { user: publicUser(user), ...credential };
       },
@@ -145,12 +151,14 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
         if (!current || current.disabled) throw apiError('unauthorized');
         const problem = passwordProblem(newPassword, current.username);
         if (problem) throw apiError('validation_failed', undefined, undefined, [{ field: 'newPassword', problem }]);
-        if (!(await attempt(ctx, current.username, currentPassword, current.passwordHash))) throw apiError('current_password_incorrect');
-        // Compare-and-set on the hash just verified: of concurrent changes with the same current
-        // password exactly one wins; for the others the current password is no longer correct.
-        if (!(await users.setPassword(current.id, await hash(ctx, newPassword), current.passwordHash))) {
-          throw apiError('current_password_incorrect');
-        }
+        await admitted(ctx, async () => {
+          if (!(await attempt(ctx, current.username, currentPassword, current.passwordHash))) throw apiError('current_password_incorrect');
+          // Compare-and-set on the hash just verified: of concurrent changes with the same current
+          // password exactly one wins; for the others the current password is no longer correct.
+          if (!(await users.setPassword(current.id, await hash(ctx, newPassword), current.passwordHash))) {
+            throw apiError('current_password_incorrect');
+          }
+        });
         await throttle.succeeded(current.username, ctx.ip);
         // Every other session or token family dies; the caller gets a fresh credential (ASVS 5.0 7.4.3, 7.2.4).
         await strategy.revokeAllForUser(current.id);

@@ -5,9 +5,8 @@
 //
 // Check-then-act is one statement (issue 8): an attempt is RESERVED before its password is hashed
 // (login_attempt_reserve, migrations/040_security.sql), so 60 concurrent guesses against a limit of
-// 10 get 10 checks and 50 answers of 429, never 60 checks. A reservation that turns out not to be a
-// failed guess is given back: a successful login clears the account's count and returns the
-// address's one; an attempt refused before any hashing (busy server) returns both.
+// 10 get 10 checks and 50 answers of 429, never 60 checks. A successful login gives its reservation
+// back: the account's count is cleared and the address's one returned.
 import type { Queryable } from '../db/db';
 import { canonicalUsername } from './username';
 
@@ -45,15 +44,6 @@ export function createLoginThrottle(db: Queryable, limits: ThrottleLimits) {
         text: `WITH account AS (DELETE FROM login_failures WHERE key = $1)
                UPDATE login_failures SET failures = greatest(failures - 1, 0) WHERE key = $2`,
         values: [accountKey(username), clientKey(ip)],
-      });
-    },
-
-    /** The attempt was refused before any password was checked: both reservations are returned. */
-    async cancelled(username: string, ip: string): Promise<void> {
-      await db.query({
-        name: 'throttle_cancelled',
-        text: 'UPDATE login_failures SET failures = greatest(failures - 1, 0) WHERE key = ANY ($1::text[])',
-        values: [[accountKey(username), clientKey(ip)]],
       });
     },
 
