@@ -69,10 +69,12 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
       access: 'public',
       body: registerBody,
       async handler(ctx, { username, password }) {
-        // A taken name is answered before any hashing: the 409 says it is taken anyway, and a hash
-        // per request for nothing is the work amplifier of issue 8.
-        if (await users.exists(username)) throw apiError('username_taken');
-        const user = await admitted(ctx, async () => users.create(username, await hash(ctx, password)));
+        const user = await admitted(ctx, async () => {
+          // A taken name is answered before any hashing: the 409 says it is taken anyway, and a hash
+          // per request for nothing is the work amplifier of issue 8.
+          if (await users.exists(username)) throw apiError('username_taken');
+          return users.create(username, await hash(ctx, password));
+        });
         if (!user) throw apiError('username_taken');
         ctx.status = 201;
         ctx.body = { user };
