@@ -1,6 +1,6 @@
 // The only reader of process.env. Every setting is parsed, defaulted, validated (errors name the
 // variable) and frozen; secrets are non-enumerable so `console.log(config)` never prints them.
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { USERNAME_PATTERN, USERNAME_RULE } from './users/username';
 
 export type Variant = 'session' | 'session-memory' | 'session-cached' | 'jwt' | 'jwt-denylist' | 'jwt-push' | 'jwt-string-secret';
@@ -167,8 +167,11 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       pruneIntervalMs: int(env, 'LOGIN_FAILURES_PRUNE_INTERVAL_MS', 10 * minute, 1000, 24 * 60 * minute),
     },
     hashing: {
-      // libuv runs 4 hashes at once by default (its thread pool): more would queue out of sight.
-      concurrency: int(env, 'HASH_CONCURRENCY', 4, 1, 64),
+      // scrypt runs on libuv's thread pool (4 threads by default), and so does pg's SCRAM login to
+      // Postgres (WebCrypto): with all 4 threads hashing, new database connections waited behind the
+      // hashes until the pool gave up (503). One hash per core already uses every core, so: one per
+      // core, at most 3, and one thread is always left for everything else.
+      concurrency: int(env, 'HASH_CONCURRENCY', Math.max(1, Math.min(availableParallelism(), 3)), 1, 64),
       // Round robin already stops one address from starving the others; this bounds its share of the
       // queue. 16 fits an office behind one NAT logging in at once; a flood of 200 gets 184 x 429.
       perClient: int(env, 'HASH_PER_CLIENT', 16, 1, 100_000),

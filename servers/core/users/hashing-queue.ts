@@ -15,7 +15,7 @@
 import { apiError } from '../http/errors';
 
 export interface HashingLimits {
-  /** Hashes running at once. 4 = libuv's default thread pool: more would only queue inside libuv. */
+  /** Hashes running at once: at most libuv's thread pool size minus one (config.ts says why). */
   concurrency: number;
   perClient: number;
   maxWaiting: number;
