@@ -179,7 +179,8 @@ describe('kubectl kustomize deploy/k8s/<overlay>', () => {
       o.kind === 'Secret' ? { ...o, data: Object.fromEntries(Object.entries(o.data as Record<string, string>).map(([k, v]) => [k, v.replace(/\s/g, '')])) } : o,
     );
     expect(unwrapped.flatMap((o) => schemaErrors(o).map((e) => `${o.kind}/${o.metadata.name}: ${e}`))).toEqual([]);
-    expect(unknownFields(unwrapped)).toEqual([]);
+    // Overlays share most objects: type check each distinct one once.
+    expect(unknownFields([...new Map(unwrapped.map((o) => [JSON.stringify(o), o])).values()])).toEqual([]);
   });
 
   it('would fail on a broken manifest: a misspelled field, a wrong type, a missing requirement', () => {
