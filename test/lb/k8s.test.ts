@@ -463,6 +463,11 @@ describe('secrets', () => {
     }
     const kept = spawnSync('git', ['check-ignore', '--no-index', '-q', 'deploy/k8s/overlays/demo/secrets/.gitignore'], { cwd: ROOT });
     expect(kept.status).toBe(1);
+    // ... and never reach a Docker build context: excluded after every rule that lets deploy/ in
+    // (in .dockerignore the last matching rule wins).
+    const dockerignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
+    const excluded = dockerignore.lastIndexOf('deploy/k8s/overlays/*/secrets');
+    expect(excluded).toBeGreaterThan(Math.max(...dockerignore.map((l, i) => (l.startsWith('!deploy') ? i : -1))));
   });
 
   it('reach the pods only through Secret references, with the values make-secrets.sh wrote', () => {
