@@ -21,7 +21,9 @@ describe('JWT_KEYS: low-entropy and non-canonical keys are refused at start-up',
   const good = randomBytes(32).toString('base64url');
   const cases = [
     { label: 'all-zero (43 x "A")', keys: `k1:${'A'.repeat(43)}`, command: true },
-    { label: 'a passphrase', keys: 'k1:correct-horse-battery-staple-correct-horse', command: true },
+    { label: 'a passphrase (31 bytes decoded)', keys: 'k1:correct-horse-battery-staple-correct-horse', command: true },
+    // Long enough to decode to 42 bytes, so only an entropy check can refuse it.
+    { label: 'a passphrase (42 bytes decoded)', keys: 'k1:correct-horse-battery-staple-correct-horse-battery-staple', command: true },
     { label: "'=' padding", keys: `k1:${good}=`, command: false },
     { label: "'+' (base64, not base64url)", keys: `k1:${good.slice(0, 5)}+${good.slice(6)}`, command: false },
   ];
