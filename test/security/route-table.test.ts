@@ -6,30 +6,16 @@
 // every user/admin route, every mangled spelling below, HEAD for every GET, with no credential and,
 // for admin routes, with a normal user's credential. Requests are written byte for byte (sendRaw)
 // because fetch would normalise dot segments and some of the spellings.
-import { ApiClient, PASSWORD, STRATEGIES, type Strategy, sql, startTestServer, stopAllServers, type TestServer } from '../support/harness';
+import { ApiClient, PASSWORD, STRATEGIES, sql, startTestServer, stopAllServers, type TestServer } from '../support/harness';
 import { credentialHeaders, type RawResponse, sendRaw } from '../support/attack';
+import { fillParams, type Route, routeTable } from '../support/routes';
 
 afterAll(stopAllServers);
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-interface Route {
-  method: Method;
-  /** A koa-router pattern such as '/cart/items/:sku'. */
-  path: string;
-  access: 'public' | 'user' | 'admin';
-}
-
-// Loaded by a computed path so that this file type-checks before route-table.ts exists; once it does,
-// a missing or renamed export fails the suite at load time (routeTable is not a function).
-const ROUTE_TABLE_MODULE = '../../servers/core/routes/route-table';
-const { routeTable } = require(ROUTE_TABLE_MODULE) as { routeTable: (strategy: Strategy) => Route[] };
-
-/** Plausible parameter values, so a request that slips past its guard reaches the handler. */
-const PARAMS: Record<string, string> = { id: '1', sku: 'KB-001', name: 'index.html' };
-const fill = (pattern: string) => pattern.replace(/:([A-Za-z_]+)/g, (_, name: string) => PARAMS[name] ?? '1');
+const fill = (pattern: string) => fillParams(pattern);
 
 /** Every spelling a router, a proxy or a decoder might treat as the same path. */
-function spellings(path: string): { label: string; path: string }[] {
+function spellings(path: string, host: string): { label: string; path: string }[] {
   const segments = path.split('/').filter(Boolean);
   const hex = path.charCodeAt(1).toString(16);
   const out = [
@@ -43,6 +29,9 @@ function spellings(path: string): { label: string; path: string }[] {
     { label: 'dot segment /x/..', path: `/x/..${path}` },
     { label: 'dot segment /.', path: `/.${path}` },
     { label: 'encoded dot segment /x/%2e%2e', path: `/x/%2e%2e${path}` },
+    { label: 'query string', path: `${path}?x=1` },
+    { label: 'absolute-form request target', path: `http://${host}${path}` },
+    { label: 'absolute-form, upper case', path: `http://${host}${path.toUpperCase()}` },
   ];
   if (segments.length > 1) {
     const [first, ...rest] = segments;
@@ -56,7 +45,7 @@ function spellings(path: string): { label: string; path: string }[] {
 }
 
 /** A JSON body for every write: a route that slips past its guard must not be stopped by a 415. */
-const bodyFor = (method: Method) => (method === 'GET' || method === 'DELETE' ? {} : { json: '{}' });
+const bodyFor = (method: Route['method']) => (method === 'GET' || method === 'DELETE' ? {} : { json: '{}' });
 
 /** The methods to send for a route: HEAD too for every GET (Koa answers HEAD with the GET route). */
 const methodsFor = (route: Route) => (route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]);
@@ -100,7 +89,7 @@ describe.each(STRATEGIES)('%s server: every guarded route under every spelling',
     const wrong: string[] = [];
     for (const route of guarded()) {
       for (const method of methodsFor(route)) {
-        for (const s of spellings(fill(route.path))) {
+        for (const s of spellings(fill(route.path), new URL(server.url).host)) {
           const res = await sendRaw(server.url, method, s.path, bodyFor(route.method));
           if (![401, 403, 404, 405].includes(res.status)) wrong.push(`${method} ${s.path} (${s.label}) -> ${describeAnswer(res)}`);
         }
@@ -115,7 +104,7 @@ describe.each(STRATEGIES)('%s server: every guarded route under every spelling',
     expect(admin.length).toBeGreaterThan(0);
     for (const route of admin) {
       for (const method of methodsFor(route)) {
-        for (const s of spellings(fill(route.path))) {
+        for (const s of spellings(fill(route.path), new URL(server.url).host)) {
           const res = await sendRaw(server.url, method, s.path, { ...bodyFor(route.method), headers: credentialHeaders(user, s.path) });
           if (![403, 404, 405].includes(res.status)) wrong.push(`${method} ${s.path} (${s.label}) -> ${describeAnswer(res)}`);
         }
