@@ -2,6 +2,7 @@
 import type { Context } from 'koa';
 import type { AuthStrategy } from '../auth';
 import type { Config } from '../config';
+import { clientOf } from '../http/client-address';
 import { apiError } from '../http/errors';
 import { principalOf } from '../http/guards';
 import type { HashingQueue } from '../users/hashing-queue';
@@ -24,14 +25,14 @@ export interface AuthRouteDeps {
 
 export function authRoutes({ config, strategy, users, throttle, hashing, dummyHash }: AuthRouteDeps): RouteDef[] {
   const tooMany = (seconds: number) => apiError('too_many_requests', undefined, { 'Retry-After': String(seconds) });
-  const hash = (ctx: Context, password: string) => hashing.run(ctx.ip, () => hashPassword(password, config.password.scryptLogN));
+  const hash = (ctx: Context, password: string) => hashing.run(clientOf(ctx), () => hashPassword(password, config.password.scryptLogN));
 
   /**
    * A request that will hash is admitted first (hashing-queue.ts): over its client's share or the
    * server's bound it gets 429/503 at once, before any database work.
    */
   async function admitted<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
-    const release = hashing.admit(ctx.ip);
+    const release = hashing.admit(clientOf(ctx));
     try {
       return await fn();
     } finally {
@@ -45,9 +46,9 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
    * guesses. The reservation stays counted when the password is wrong; the caller reports success.
    */
   async function attempt(ctx: Context, username: string, password: string, storedHash: string): Promise<boolean> {
-    const reserved = await throttle.reserve(username, ctx.ip);
+    const reserved = await throttle.reserve(username, clientOf(ctx));
     if (!reserved.ok) throw tooMany(reserved.retryAfterSeconds);
-    return hashing.run(ctx.ip, () => verifyPassword(password, storedHash));
+    return hashing.run(clientOf(ctx), () => verifyPassword(password, storedHash));
   }
 
   /**
@@ -58,7 +59,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
     const user = await users.findByUsername(username);
     const ok = await attempt(ctx, username, password, user?.passwordHash ?? dummyHash);
     if (!user || !ok || user.disabled) throw apiError('invalid_credentials');
-    await throttle.succeeded(username, ctx.ip);
+    await throttle.succeeded(username, clientOf(ctx));
     return user;
   }
 
@@ -161,7 +162,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
             throw apiError('current_password_incorrect');
           }
         });
-        await throttle.succeeded(current.username, ctx.ip);
+        await throttle.succeeded(current.username, clientOf(ctx));
         // Every other session or token family dies; the caller gets a fresh credential (ASVS 5.0 7.4.3, 7.2.4).
         await strategy.revokeAllForUser(current.id);
         const credential = await strategy.issue(ctx, current);
