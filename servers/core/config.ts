@@ -73,6 +73,37 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be 1/0/true/false, got "${raw}"`);
 }
 
+/** Printed by every JWT_KEYS error: a command that prints a valid value. */
+const GENERATE_JWT_KEYS = `node -e "console.log('k1:'+require('crypto').randomBytes(32).toString('base64url'))"`;
+
+/**
+ * Is this secret what a random generator would print? JWT_KEYS must be random bytes written as
+ * canonical base64url (RFC 4648 5: A-Z a-z 0-9 - _, no '=' padding), e.g. by GENERATE_JWT_KEYS.
+ * Returns why not, or null. The checks, and how often they refuse a truly random 32-byte key
+ * (43 characters, each uniform over 64; longer keys are refused even less often):
+ * - characters outside the alphabet ('+', '/', '='): standard base64 or padding, which Buffer
+ *   would silently skip (so the key would not be the bytes the user thinks): never for random keys;
+ * - fewer than 18 distinct characters (all-zero bytes "AAAA...", a repeated word): random keys
+ *   have 31 on average, and <= 17 with probability 5.8e-11 (exact occupancy distribution);
+ * - no upper-case or no lower-case letter: a passphrase or hex, not random base64url:
+ *   2 * (38/64)^43 = 3.7e-10;
+ * - not canonical (decode + re-encode differs: stray trailing bits, a length of 4n+1): never.
+ * Total: a random key is refused about once in 2.3 billion. What it cannot see: a key typed by
+ * hand that happens to mix cases and characters ("Tr0ub4dor-..."): entropy of a given string is
+ * not measurable, so the error messages point at the generator instead.
+ */
+export function weakSecretReason(secret: string): string | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(secret)) {
+    return "is not base64url: it has '+', '/' or '=' (standard base64 or padding) or other characters";
+  }
+  if (new Set(secret).size < 18) return `does not look random: only ${new Set(secret).size} distinct characters (random keys have ~31)`;
+  if (!/[A-Z]/.test(secret) || !/[a-z]/.test(secret)) {
+    return 'does not look random: random base64url mixes upper- and lower-case letters (a passphrase or hex string is not a key)';
+  }
+  if (Buffer.from(secret, 'base64url').toString('base64url') !== secret) return 'is not canonical base64url (stray trailing bits)';
+  return null;
+}
+
 /**
  * JWT_KEYS="kid1:<base64url secret>,kid2:<...>". HS256 needs a secret at least as long as the hash
  * output (RFC 7518 3.2: 256 bits); jsonwebtoken happily signs with 1 byte, so we refuse here.
@@ -80,18 +111,22 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
  */
 function jwtKeys(env: Env): { keys: JwtKey[]; currentKid: string } {
   const raw = env.JWT_KEYS;
+  const fix = `; generate a key with: ${GENERATE_JWT_KEYS}`;
   if (raw === undefined || raw === '') {
     throw new ConfigError(
-      'JWT_KEYS is required for the jwt server: "kid:<base64url secret of >= 32 bytes>[,kid2:...]" (npm run dev and the bench generate one)',
+      `JWT_KEYS is required for the jwt server: "kid:<base64url secret of >= 32 random bytes>[,kid2:...]" (npm run dev and the bench generate one)${fix}`,
     );
   }
   const keys = raw.split(',').map((entry, i) => {
-    const [kid, secret] = entry.trim().split(':');
-    if (!kid || !secret) throw new ConfigError(`JWT_KEYS entry ${i + 1} must be "kid:secret"`);
+    const [kid, secret, extra] = entry.trim().split(':');
+    if (!kid || !secret || extra !== undefined) throw new ConfigError(`JWT_KEYS entry ${i + 1} must be "kid:secret"${fix}`);
     const bytes = Buffer.from(secret, 'base64url');
-    if (bytes.length < 32) {
-      throw new ConfigError(`JWT_KEYS key "${kid}" has ${bytes.length} bytes; HS256 needs >= 32 random bytes (RFC 7518 3.2)`);
+    const notBase64url = /[^A-Za-z0-9_-]/.test(secret);
+    if (bytes.length < 32 && !notBase64url) {
+      throw new ConfigError(`JWT_KEYS key "${kid}" has ${bytes.length} bytes; HS256 needs >= 32 random bytes (RFC 7518 3.2)${fix}`);
     }
+    const weak = weakSecretReason(secret);
+    if (weak) throw new ConfigError(`JWT_KEYS key "${kid}" ${weak}${fix}`);
     return { kid, secret: bytes };
   });
   if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new ConfigError('JWT_KEYS has a duplicate kid');
@@ -105,6 +140,31 @@ function adminUsername(env: Env): string | null {
   const name = env.ADMIN_USERNAME || null;
   if (name !== null && !USERNAME_PATTERN.test(name)) throw new ConfigError(`ADMIN_USERNAME must be ${USERNAME_RULE}, got "${name}"`);
   return name;
+}
+
+/**
+ * DATABASE_URL must be a postgres:// (or postgresql://) URL with a host. pg reads anything else its
+ * own way: "localhost:5432" parses as a URL whose scheme is "localhost:", and the server would
+ * then try a default socket, a different database than the user meant. The value is not echoed:
+ * it may hold a password.
+ */
+function databaseUrl(env: Env): string {
+  const raw = env.DATABASE_URL;
+  const form = 'postgres://user:password@host:5432/database';
+  if (!raw) {
+    throw new ConfigError(`DATABASE_URL is required, e.g. ${form} (npm run dev, npm test and npm run bench start an embedded Postgres and set it for you)`);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`DATABASE_URL is not a URL: expected ${form}`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// (it starts with "${url.protocol}"): expected ${form}`);
+  }
+  if (!url.hostname) throw new ConfigError(`DATABASE_URL has no host: expected ${form}`);
+  return raw;
 }
 
 function hideSecret<T extends object>(obj: T, key: keyof T): T {
@@ -124,10 +184,6 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       `AUTH_VARIANT must be one of ${VARIANTS.filter((v) => v.startsWith(strategy)).join(', ')} for the ${strategy} server, got "${variant}"`,
     );
   }
-  const databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl) {
-    throw new ConfigError('DATABASE_URL is required (npm run dev, npm test and npm run bench start an embedded Postgres and set it for you)');
-  }
   const port = int(env, 'PORT', strategy === 'session' ? 3001 : 3002, 0, 65535);
   const minute = 60_000;
   const config: Config = {
@@ -136,7 +192,7 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
     // With PORT=0 (any free port) the pid tells instances on one host apart.
     instanceId: str(env, 'INSTANCE_ID', `${variant}-${hostname()}-${port || process.pid}`),
     variant,
-    databaseUrl,
+    databaseUrl: databaseUrl(env),
     db: {
       poolMax: int(env, 'PG_POOL_MAX', 10, 1, 100),
       // How long a request may wait for a pooled connection (queueing included) before it gets 503.

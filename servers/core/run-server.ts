@@ -71,7 +71,13 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts (60 s)
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((res) => server.listen(config.port, config.host, res));
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej); // EADDRINUSE, EACCES: reported by main() in one line
+    server.listen(config.port, config.host, () => {
+      server.off('error', rej);
+      res();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   log.info('listening', { url: `http://${host}:${port}`, port, strategy: strategy.strategy, variant: strategy.variant });
@@ -95,9 +101,31 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', errorFields(err)));
 }
 
+/**
+ * One line a user can act on for the start-up failures people actually meet (a port in use, a
+ * database that is not there), naming the variable to change; anything else keeps its message.
+ */
+export function describeStartError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  const code = e?.code ?? (err instanceof AggregateError ? (err.errors[0] as NodeJS.ErrnoException)?.code : undefined);
+  if (code === 'EADDRINUSE')
+    return `port ${e.port} on ${e.address} is already in use: stop what listens there, or set PORT to another port (PORT=0: any free port)`;
+  if (code === 'EACCES' && e.syscall === 'listen') return `no permission to listen on port ${e.port}: set PORT to a port above 1023`;
+  // Connection failures (the first query is the migration) and Postgres' own refusals: 28P01 bad
+  // password, 28000 no such role, 3D000 no such database.
+  if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', '28P01', '28000', '3D000'].includes(code)) {
+    const reason = e.message || code;
+    return `cannot use the database at DATABASE_URL (${reason}): check DATABASE_URL (postgres://user:password@host:5432/database) and that Postgres runs there`;
+  }
+  if (e instanceof Error && /timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(e.message)) {
+    return `cannot reach the database at DATABASE_URL (${e.message}): check DATABASE_URL and that Postgres runs there`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 export function main(strategyName: StrategyName, factory: StrategyFactory): void {
   runServer(strategyName, factory).catch((err) => {
-    process.stderr.write(`failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`failed to start: ${describeStartError(err)}\n`);
     process.exit(1);
   });
 }
