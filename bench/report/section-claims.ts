@@ -4,13 +4,14 @@ import type { ModelContext, Section } from './model';
 import { accessLifetimeSeconds, variantRevocation } from './section-revocation';
 import { efficiency, scalingCells } from './section-scaling';
 
-function canonical(ctx: ModelContext, strategy: 'session' | 'jwt'): string | undefined {
+/** The plain variant of a strategy: not per-instance, not compared with another (not a trap). */
+export function canonicalVariant(ctx: ModelContext, strategy: 'session' | 'jwt'): string | undefined {
   return ctx.results.variants.find((v) => v.strategy === strategy && !v.perInstanceState && !v.comparedWith)?.name;
 }
 
 export function claimsSection(ctx: ModelContext): Section | null {
-  const s = canonical(ctx, 'session');
-  const j = canonical(ctx, 'jwt');
+  const s = canonicalVariant(ctx, 'session');
+  const j = canonicalVariant(ctx, 'jwt');
   if (!s || !j) return null;
   const sMe = ctx.find('workloads', 'me', s);
   const jMe = ctx.find('workloads', 'me', j);
