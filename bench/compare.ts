@@ -97,54 +97,6 @@ export function tTestP(t: number, df: number): number {
   return incompleteBeta(df / (df + t * t), df / 2, 0.5);
 }
 
-export interface Welch {
-  t: number;
-  df: number;
-  p: number;
-}
-
-/** Welch's unequal-variance t-test on two samples; null when either has fewer than 2 values. */
-export function welch(a: number[], b: number[]): Welch | null {
-  const sa = summarize(a);
-  const sb = summarize(b);
-  if (sa.n < 2 || sb.n < 2) return null;
-  const va = (sa.sd * sa.sd) / sa.n;
-  const vb = (sb.sd * sb.sd) / sb.n;
-  if (va + vb === 0) return { t: sa.mean === sb.mean ? 0 : Number.POSITIVE_INFINITY, df: sa.n + sb.n - 2, p: sa.mean === sb.mean ? 1 : 0 };
-  const t = (sa.mean - sb.mean) / Math.sqrt(va + vb);
-  const df = (va + vb) ** 2 / ((va * va) / (sa.n - 1) + (vb * vb) / (sb.n - 1));
-  return { t, df, p: tTestP(t, df) };
-}
-
-export const SIGNIFICANCE = 0.05;
-export const MIN_DIFFERENCE = 0.05;
-
-export interface Comparison {
-  /** median(a) / median(b). */
-  ratio: number;
-  /** The same ratio at the edges of the spread: min(a)/max(b) .. max(a)/min(b). */
-  low: number;
-  high: number;
-  p: number | null;
-  /** 'higher' / 'lower': a is significantly (p < 0.05) and by more than 5% above / below b. */
-  verdict: 'higher' | 'lower' | 'tie';
-}
-
-export function compare(a: number[], b: number[]): Comparison {
-  const sa = summarize(a);
-  const sb = summarize(b);
-  const w = welch(a, b);
-  const ratio = sa.median / sb.median;
-  const differs = w !== null && w.p < SIGNIFICANCE && Math.abs(sa.mean / sb.mean - 1) > MIN_DIFFERENCE;
-  return {
-    ratio,
-    low: sa.min / sb.max,
-    high: sa.max / sb.min,
-    p: w?.p ?? null,
-    verdict: differs ? (sa.mean > sb.mean ? 'higher' : 'lower') : 'tie',
-  };
-}
-
 /** Quantile of Student's t (two-sided level): the t with tTestP(t, df) = 1 - level, by bisection. */
 export function tCritical(df: number, level = 0.95): number {
   if (!(df > 0)) return Number.POSITIVE_INFINITY;

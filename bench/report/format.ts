@@ -22,11 +22,6 @@ export function pct(x: number | null | undefined, decimals = 0): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(decimals)}%`;
 }
 
-export function pValue(p: number | null): string {
-  if (p === null) return 'n/a';
-  return p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`;
-}
-
 /** "12,345 (11,900–12,700)": median with min–max. */
 export function spread(median: number, min: number, max: number, f: (x: number) => string = int): string {
   return `${f(median)} (${f(min)}–${f(max)})`;
