@@ -7,11 +7,7 @@ import { chartSvg, renderHtml } from './html';
 import { chartFile, markdownTable, renderMarkdown } from './markdown';
 import { buildModel, headlineTable, modelContext, type ReportModel } from './model';
 import { busyMachineWarning } from './section-about';
-
-function tableById(model: ReportModel, id: string) {
-  for (const s of model.sections) for (const b of s.blocks) if (b.kind === 'table' && b.id === id) return b;
-  return undefined;
-}
+import { terminalSummary } from './terminal';
 
 /** The headline table as Markdown, with the line that says what it was measured on. */
 export function headlineMarkdown(model: ReportModel, results: RunResults, reportPath?: string): string {
@@ -23,7 +19,8 @@ export function headlineMarkdown(model: ReportModel, results: RunResults, report
   return table ? `${markdownTable(table)}\n\n${text}` : `(no headline: this run has no workload cells)\n\n${text}`;
 }
 
-export async function buildReport(dir: string): Promise<{ headline: string; targets: string; revocation: string; files: string[] }> {
+/** Writes every view of a run; returns the files and the summary for a terminal (`npm run bench`). */
+export async function buildReport(dir: string): Promise<{ summary: string; files: string[] }> {
   const results = readResults(dir);
   const model = buildModel(results);
   const files = [join(dir, 'report.json'), join(dir, 'report.md'), join(dir, 'report.html')];
@@ -45,14 +42,7 @@ export async function buildReport(dir: string): Promise<{ headline: string; targ
   writeFileSync(files[0], `${JSON.stringify(model, null, 2)}\n`);
   writeFileSync(files[1], renderMarkdown(model));
   writeFileSync(files[2], await renderHtml(model, svgs));
-  const targets = tableById(model, 'targets');
-  const revocation = tableById(model, 'revocation');
-  return {
-    headline: headlineMarkdown(model, results),
-    targets: targets ? markdownTable(targets) : '',
-    revocation: revocation ? markdownTable(revocation) : '',
-    files,
-  };
+  return { summary: terminalSummary(model, Math.min(120, Math.max(80, process.stdout.columns ?? 110))), files };
 }
 
 if (require.main === module) {
