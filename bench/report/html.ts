@@ -16,7 +16,8 @@ export function inline(s: string): string {
 
 // Tables fit the page: cells wrap (no nowrap on long texts), so the verdict column, always last, is
 // on screen at 1280 px. Under 700 px (a phone) every row becomes a card of "label: value" lines
-// (data-label on each cell) instead of a table scrolled sideways. Charts scale down to the width.
+// (data-label on each cell) instead of a table scrolled sideways. Charts scale down to the page
+// width, and on a phone keep their size (scaled to 390 px their labels would be 4 px) and scroll.
 const CSS = `
 body{font:15px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;max-width:1240px;margin:2em auto;padding:0 1.2em}
 h1{margin-bottom:.1em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
@@ -33,10 +34,11 @@ pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:12px}
 nav ol{columns:2;font-size:14px}
 @media (max-width:700px){
 body{margin:1em auto;padding:0 .6em;font-size:14px}nav ol{columns:1}
+figure{overflow-x:auto}figure svg{max-width:none}
 table,thead,tbody,tr,td,caption{display:block;width:auto}thead{display:none}
 tr{border:1px solid #ccc;border-radius:4px;margin:0 0 .7em;padding:.2em .4em}
 td,td.r{border:0;border-bottom:1px solid #eee;text-align:left;white-space:normal;padding:3px 2px}td:last-child{border-bottom:0}
-td::before{content:attr(data-label);display:block;color:#666;font-size:11px}
+td,td.r{display:grid;grid-template-columns:38% 1fr;column-gap:.6em}td::before{content:attr(data-label);color:#666;font-size:12px}td:empty{display:none}
 }`;
 
 async function block(b: Block, svgs: Map<string, string>): Promise<string> {
@@ -53,7 +55,10 @@ async function block(b: Block, svgs: Map<string, string>): Promise<string> {
       };
       const label = (i: number) => ` data-label="${escapeHtml(b.columns[i]?.label.replace(/[`*]/g, '') ?? '')}"`;
       const head = `<tr>${b.columns.map((c, i) => `<th${cls(i)}>${inline(c.label)}</th>`).join('')}</tr>`;
-      const rows = b.rows.map((r) => `<tr>${r.map((v, i) => `<td${cls(i, v)}${label(i)}>${inline(v)}</td>`).join('')}</tr>`).join('\n');
+      // One <span> per cell: on a phone the cell is a two-column grid (its label, its content).
+      const rows = b.rows
+        .map((r) => `<tr>${r.map((v, i) => (v === '' ? `<td${label(i)}></td>` : `<td${cls(i, v)}${label(i)}><span>${inline(v)}</span></td>`)).join('')}</tr>`)
+        .join('\n');
       return `<table${b.id ? ` id="t-${b.id}"` : ''}>${b.caption ? `<caption>${inline(b.caption)}</caption>` : ''}<thead>${head}</thead><tbody>${rows}</tbody></table>`;
     }
     case 'chart': {
