@@ -251,10 +251,15 @@ async function main(): Promise<number> {
   writeResults(dir, results);
   const report = await buildReport(dir);
   const latest = updateLatest(args.out, dir);
-  const show = (p: string) => relative(process.cwd(), p) || '.';
+  // Relative to where the user typed the command (npm runs scripts in the package folder), unless
+  // that only climbs out of it: then the absolute path reads better.
+  const show = (p: string) => {
+    const rel = relative(process.env.INIT_CWD ?? process.cwd(), p);
+    return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
+  };
   process.stdout.write(`\n${report.summary}\n`);
   process.stdout.write(`full report: ${show(join(dir, 'report.html'))} (also report.md, charts as .svg, raw results.json)\n`);
-  process.stdout.write(`latest copy: ${show(latest)}/   compare with another run: npm run bench:compare -- <folder A> ${show(dir)}\n`);
+  process.stdout.write(`latest copy: ${show(latest)}/\ncompare with another run: npm run bench:compare -- <folder A> ${show(dir)}\n`);
   process.stdout.write(
     `wall time ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s (measuring ${results.wallSeconds.toFixed(0)} s), profile ${profile.name}, ${environment.machine.cores} cores (${environment.machine.cpuModel})\n`,
   );
