@@ -255,17 +255,22 @@ export function findingsSection(ctx: ModelContext): Section | null {
   const login = s ? ctx.find('workloads', 'login', s) : undefined;
   const jLogin = j ? ctx.find('workloads', 'login', j) : undefined;
   const hash = ctx.results.scrypt.msPerHash;
-  if (login?.cell.valid && jLogin?.cell.valid && hash.length)
+  if (login?.cell.valid && jLogin?.cell.valid && hash.length) {
+    const r = throughputRatio(jLogin, login);
+    const hashMs = num([...hash].sort((a, b) => a - b)[Math.floor(hash.length / 2)]);
+    const rates = `${num(login.rps.median)} (${code(s as string)}) and ${num(jLogin.rps.median)} (${code(j as string)}) logins/s`;
     guide.push(
-      `**Logins cost the same either way**: one scrypt hash takes ${num([...hash].sort((a, b) => a - b)[Math.floor(hash.length / 2)])} ms of CPU, which bounds both at ${num(login.rps.median)} (${code(s as string)}) and ${num(jLogin.rps.median)} (${code(j as string)}) logins/s on this machine.`,
+      r.verdict === 'same'
+        ? `**Logins cost the same either way**: one scrypt hash takes ${hashMs} ms of CPU, which bounds both at ${rates} on this machine (${ratioCi(r)}).`
+        : `**Logins**: one scrypt hash takes ${hashMs} ms of CPU; measured ${rates}: ${throughputPhrase(r, j as string, s as string, 'login throughput')}.`,
     );
-
+  }
   if (findings.length === 0 && guide.length === 0) return null;
   const glance = glanceTable(ctx, j);
   const blocks: Block[] = [
     {
       kind: 'paragraph',
-      text: `Sessions or JWTs, and what does each cost? Measured on ${cores} × ${ctx.results.environment.machine.cpuModel}, profile ${ctx.results.profile.name}, one client per connection against real servers and Postgres on one machine: absolute figures are this machine's, ratios travel. ${ctx.results.valid ? '' : '**This run has invalid cells: see "Validity and notes" before trusting anything below.**'}`,
+      text: `Sessions or JWTs, and what does each cost? Measured on ${cores} × ${ctx.results.environment.machine.cpuModel}, profile ${ctx.results.profile.name}, one client per connection against real servers and Postgres on one machine: absolute figures are this machine's, ratios travel.${ctx.results.valid ? '' : ' **This run has invalid cells: see "Validity and notes" before trusting anything below.**'}${ctx.results.profile.name === 'smoke' ? ' **Smoke profile: tiny runs that prove the pipeline; the figures below mean nothing.**' : ''}`,
     },
     ...(guide.length
       ? [
