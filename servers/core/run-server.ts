@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from './config';
 import { createDb } from './db/db';
 import { migrate } from './db/migrate';
 import { createLogger, errorFields } from './log';
+import { startMetrics } from './metrics/metrics-server';
 import { loadCatalog } from './products/catalog';
 import { createLoginThrottle } from './users/login-throttle';
 import { hashPassword } from './users/password';
@@ -55,6 +56,7 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
     dummyHash: await hashPassword(randomBytes(16).toString('base64url'), config.password.scryptLogN),
   });
 
+  await startMetrics({ config, app, pool: db.pool, log });
   const server = createServer({ maxHeaderSize: 16 * 1024 }, app.callback());
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts (60 s)
   server.headersTimeout = 66_000;

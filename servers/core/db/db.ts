@@ -3,6 +3,7 @@
 // Parameters are never logged: they carry password hashes and credential hashes.
 import pg from 'pg';
 import type { QueryResultRow } from 'pg';
+import { timedQuery } from '../metrics/db-metrics';
 
 export interface DbOptions {
   connectionString: string;
@@ -68,7 +69,7 @@ export function createDb(opts: DbOptions, onError: (err: Error) => void = () => 
   pool.on('error', onError);
 
   const query: Queryable['query'] = async (sql) => {
-    const r = await pool.query(sql);
+    const r = await timedQuery(pool, sql.name, () => pool.query(sql));
     return { rows: r.rows, rowCount: r.rowCount ?? 0 };
   };
 
