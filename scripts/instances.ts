@@ -37,6 +37,14 @@ export interface InstanceOptions {
   startTimeoutMs?: number;
   /** Default: `SERVER_RUNTIME` from the environment, else `auto` (see serverCommand). */
   runtime?: Runtime;
+  /** Another server program than servers/<strategy>/main (the bench's floor servers: bench/floor/main). */
+  entry?: ServerEntry;
+}
+
+/** A server program: `<dir>/<name>.ts` in the source tree, `dist/<dir>/<name>.js` compiled. */
+export interface ServerEntry {
+  dir: string;
+  name: string;
 }
 
 export type Runtime = 'compiled' | 'tsx' | 'auto';
@@ -52,9 +60,8 @@ const ROOT = COMPILED ? join(__dirname, '..', '..') : join(__dirname, '..');
  * with the sources (a stale dist would run yesterday's code); tsx otherwise, and always under jest,
  * whose suites test the source without a build step (test/build only spawns dist on purpose).
  */
-export function serverCommand(entry: { dir: string; name: string }, runtime: Runtime = 'auto'): { args: string[]; runtime: 'compiled' | 'tsx' } {
-  const useCompiled =
-    runtime === 'compiled' || (runtime !== 'tsx' && (COMPILED || (process.env.JEST_WORKER_ID === undefined && distIsFresh(ROOT))));
+export function serverCommand(entry: ServerEntry, runtime: Runtime = 'auto'): { args: string[]; runtime: 'compiled' | 'tsx' } {
+  const useCompiled = runtime === 'compiled' || (runtime !== 'tsx' && (COMPILED || (process.env.JEST_WORKER_ID === undefined && distIsFresh(ROOT))));
   return useCompiled
     ? { args: ['--enable-source-maps', join(ROOT, 'dist', entry.dir, `${entry.name}.js`)], runtime: 'compiled' }
     : { args: ['--import', 'tsx', join(ROOT, entry.dir, `${entry.name}.ts`)], runtime: 'tsx' };
@@ -79,7 +86,10 @@ export function startInstance(opts: InstanceOptions): Promise<Instance> {
   };
   // Jest sets these in its workers; they must not leak into a server process.
   delete env.JEST_WORKER_ID;
-  const command = serverCommand({ dir: join('servers', opts.strategy), name: 'main' }, opts.runtime ?? (process.env.SERVER_RUNTIME as Runtime | undefined));
+  const command = serverCommand(
+    opts.entry ?? { dir: join('servers', opts.strategy), name: 'main' },
+    opts.runtime ?? (process.env.SERVER_RUNTIME as Runtime | undefined),
+  );
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(process.execPath, command.args, {
     cwd: ROOT,

@@ -44,6 +44,30 @@ function childrenFor(method: string, route: string, status: number): Children {
   return c;
 }
 
+interface MatchedLayer {
+  path: string;
+  methods: string[];
+}
+
+/**
+ * The template of the route this request reached. Not `ctx._matchedRoute`: @koa/router overwrites it
+ * with each layer it runs, so a `router.use()` guard that answers 401 would leave its own pattern
+ * there. `ctx.matched` lists every layer whose path matched: the last route layer (one with methods)
+ * that takes this method is the route; a path with routes for other methods only (405) gets theirs.
+ */
+function routeOf(ctx: { matched?: MatchedLayer[]; method: string }): string {
+  const matched = ctx.matched;
+  if (matched === undefined) return UNMATCHED;
+  let pathOnly: string | null = null;
+  for (let i = matched.length - 1; i >= 0; i--) {
+    const layer = matched[i];
+    if (layer.methods.length === 0) continue; // router.use() middleware, not a route
+    if (layer.methods.includes(ctx.method)) return layer.path;
+    pathOnly ??= layer.path;
+  }
+  return pathOnly ?? UNMATCHED;
+}
+
 /** Mounted first, so it also times the error funnel's answers (4xx, 503). */
 export function httpMetrics(): Middleware {
   return async (ctx, next) => {
@@ -51,9 +75,7 @@ export function httpMetrics(): Middleware {
     try {
       await next();
     } finally {
-      // @koa/router stores the template of the route that matched on the context.
-      const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      const route = typeof matched === 'string' ? matched : UNMATCHED;
+      const route = routeOf(ctx as typeof ctx & { matched?: MatchedLayer[] });
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
       const c = childrenFor(method, route, ctx.status);
       c.count.inc();
