@@ -22,23 +22,33 @@ beforeAll(() => {
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean);
 
 describe('the compiled servers', () => {
-  it.each(['session', 'jwt'] as const)('%s: starts from dist/ with plain node and answers /healthz, /readyz and /metrics', async (strategy) => {
-    const db = await newDatabase();
-    const inst = await startInstance({ strategy, databaseUrl: db, runtime: 'compiled', startTimeoutMs: 60_000, env: { JWT_KEYS: TEST_JWT_KEYS, SCRYPT_LOG_N: '10' } });
-    started.push(inst);
-    expect(inst.runtime).toBe('compiled');
-    const args = cmdline(inst.pid);
-    expect(args.slice(1)).toEqual(['--enable-source-maps', join(REPO_ROOT, 'dist', 'servers', strategy, 'main.js')]);
-    expect(args.join(' ')).not.toContain('tsx');
+  it.each(['session', 'jwt'] as const)(
+    '%s: starts from dist/ with plain node and answers /healthz, /readyz and /metrics',
+    async (strategy) => {
+      const db = await newDatabase();
+      const inst = await startInstance({
+        strategy,
+        databaseUrl: db,
+        runtime: 'compiled',
+        startTimeoutMs: 60_000,
+        env: { JWT_KEYS: TEST_JWT_KEYS, SCRYPT_LOG_N: '10' },
+      });
+      started.push(inst);
+      expect(inst.runtime).toBe('compiled');
+      const args = cmdline(inst.pid);
+      expect(args.slice(1)).toEqual(['--enable-source-maps', join(REPO_ROOT, 'dist', 'servers', strategy, 'main.js')]);
+      expect(args.join(' ')).not.toContain('tsx');
 
-    const health = await fetch(`${inst.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', strategy });
-    expect((await fetch(`${inst.url}/readyz`)).status).toBe(200); // migrations were found in dist/ and applied
-    expect((await fetch(`${inst.url}/`)).status).toBe(200); // the demo page was copied beside the code
-    const metrics = await scrape(inst.metricsUrl);
-    expect(sampleValue(metrics, 'http_requests_total', { method: 'GET', route: '/healthz', status: '200' })).toBe(1);
-  }, 120_000);
+      const health = await fetch(`${inst.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', strategy });
+      expect((await fetch(`${inst.url}/readyz`)).status).toBe(200); // migrations were found in dist/ and applied
+      expect((await fetch(`${inst.url}/`)).status).toBe(200); // the demo page was copied beside the code
+      const metrics = await scrape(inst.metricsUrl);
+      expect(sampleValue(metrics, 'http_requests_total', { method: 'GET', route: '/healthz', status: '200' })).toBe(1);
+    },
+    120_000,
+  );
 
   it('maps stack traces to the TypeScript source (source maps)', () => {
     const compiled = join(REPO_ROOT, 'dist', 'servers', 'core', 'config.js');
@@ -58,7 +68,13 @@ describe('the floor servers (bench/floor)', () => {
     );
     started.push(jwt, session);
     const floor = async (kind: string, strategy: 'jwt' | 'session') => {
-      const inst = await startInstance({ strategy, databaseUrl: db, env: { ...env, FLOOR: kind }, entry: { dir: 'bench/floor', name: 'main' }, startTimeoutMs: 90_000 });
+      const inst = await startInstance({
+        strategy,
+        databaseUrl: db,
+        env: { ...env, FLOOR: kind },
+        entry: { dir: 'bench/floor', name: 'main' },
+        startTimeoutMs: 90_000,
+      });
       started.push(inst);
       return inst;
     };
