@@ -39,6 +39,8 @@ export interface InstanceOptions {
   runtime?: Runtime;
   /** Another server program than servers/<strategy>/main (the bench's floor servers: bench/floor/main). */
   entry?: ServerEntry;
+  /** Extra node options before the entry (e.g. --cpu-prof for bench/profile.ts). */
+  nodeArgs?: string[];
 }
 
 /** A server program: `<dir>/<name>.ts` in the source tree, `dist/<dir>/<name>.js` compiled. */
@@ -91,7 +93,7 @@ export function startInstance(opts: InstanceOptions): Promise<Instance> {
     opts.runtime ?? (process.env.SERVER_RUNTIME as Runtime | undefined),
   );
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, command.args, {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...command.args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
