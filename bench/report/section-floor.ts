@@ -27,7 +27,7 @@ function find(ctx: ModelContext, workload: string, variant: string): CellMetrics
 const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'pass' : '**FAIL**');
 const div = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? null : a / b);
 
-/** Requests per second each cell's server counted itself; the cache hit ratio and round trips per request from those counters. */
+/** From the counters the cell's own servers reported (bench/server-metrics.ts): cache hit ratio, round trips per request. */
 function countersOf(m: CellMetrics | undefined): { hitRatio: number | null; queriesPerRequest: number | null } {
   const c = m?.cell.serverMetrics;
   if (!c) return { hitRatio: null, queriesPerRequest: null };
@@ -67,7 +67,7 @@ export function floorSection(ctx: ModelContext): Section | null {
     kind: 'table',
     id: 'floor',
     caption:
-      "Ours against the floor (medians over the rounds). Round trips and the cache hit ratio are the servers' own /metrics counters over the cell's runs.",
+      "Ours against the floor (medians over the rounds). Round trips and the cache hit ratio are the servers' own /metrics counters over the cell's runs",
     columns: [
       { label: 'workload' },
       { label: 'server' },
@@ -121,7 +121,7 @@ export function floorSection(ctx: ModelContext): Section | null {
   blocks.push({
     kind: 'table',
     id: 'floor-targets',
-    caption: `Targets of the production runtime (ISSUE 11) on this run. The metrics cost is a difference of two medians of CPU per request, so its noise is that of both (about ±2 µs on a shared machine); start-up is the median of ${startup?.repetitions ?? 5} spawns to the first /readyz 200 on a migrated database.`,
+    caption: `Targets of the production runtime (ISSUE 11) on this run. The metrics cost is a difference of two medians of CPU per request, so its noise is that of both (about ±2 µs on a shared machine); start-up is the median of ${startup?.repetitions ?? 5} spawns to the first /readyz 200 on a migrated database`,
     columns: [{ label: 'target' }, { label: 'measured', align: 'right' }, { label: 'goal', align: 'right' }, { label: 'verdict' }],
     rows: targets,
   });
