@@ -36,9 +36,18 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
+
+/** The load window in the profile's clock: V8's and process.hrtime are both CLOCK_MONOTONIC (µs here). */
+interface Window {
+  fromUs: number;
+  toUs: number;
+}
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** Where a function lives, by its script URL. */
 export function groupOf(url: string, fn: string): string {
@@ -73,10 +82,17 @@ export function groupOf(url: string, fn: string): string {
   return 'other';
 }
 
-export function analyse(profile: CpuProfile): { totalMs: number; byGroup: [string, number][]; top: [string, string, number][] } {
+/** Self time per function and per group, counting only samples inside `window` (start-up and setup excluded). */
+export function analyse(profile: CpuProfile, window?: Window): { totalMs: number; byGroup: [string, number][]; top: [string, string, number][] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  for (let i = 0; i < profile.samples.length; i++) selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    t += delta;
+    if (window && (t < window.fromUs || t > window.toUs)) continue;
+    selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + delta);
+  }
   const groups = new Map<string, number>();
   const fns = new Map<string, { group: string; us: number }>();
   let total = 0;
@@ -107,6 +123,8 @@ export function analyse(profile: CpuProfile): { totalMs: number; byGroup: [strin
 async function profileOne(t: Target, pgAdmin: { createDatabase(name: string): Promise<string> }, seconds: number, outDir: string): Promise<void> {
   const db = await pgAdmin.createDatabase(`profile_${t.name.replace(/-/g, '_')}`);
   const dir = join(outDir, t.name);
+  let window: Window | undefined;
+  let responses = 0;
   mkdirSync(dir, { recursive: true });
   const inst = await startInstance({
     strategy: t.strategy,
@@ -127,6 +145,7 @@ async function profileOne(t: Target, pgAdmin: { createDatabase(name: string): Pr
       const cred = await login(inst.url, t.strategy, user);
       headers.push({ [cred.header]: cred.value });
     }
+    const fromUs = monotonicUs();
     const result = await autocannon({
       url: inst.url,
       connections: CONNECTIONS,
@@ -138,6 +157,8 @@ async function profileOne(t: Target, pgAdmin: { createDatabase(name: string): Pr
         client.setHeaders(headers[i]);
       },
     });
+    window = { fromUs, toUs: monotonicUs() };
+    responses = result['2xx'] + result.non2xx;
     const ok = result['2xx'];
     process.stdout.write(
       `\n## ${t.name}: GET ${t.path} on ${t.variant}, ${CONNECTIONS} connections, ${seconds} s: ${Math.round(ok / seconds)} req/s (2xx ${ok}, non-2xx ${result.non2xx})\n`,
@@ -147,11 +168,16 @@ async function profileOne(t: Target, pgAdmin: { createDatabase(name: string): Pr
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile in ${dir}`);
-  const a = analyse(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile);
-  process.stdout.write(`profile: ${join(dir, file)} (${a.totalMs.toFixed(0)} ms of busy samples)\n\n| group | self time |\n| --- | ---: |\n`);
-  for (const [g, us] of a.byGroup) process.stdout.write(`| ${g} | ${((us / 1000 / a.totalMs) * 100).toFixed(1)}% |\n`);
-  process.stdout.write('\n| function | group | self |\n| --- | --- | ---: |\n');
-  for (const [fn, g, us] of a.top) process.stdout.write(`| \`${fn}\` | ${g} | ${((us / 1000 / a.totalMs) * 100).toFixed(1)}% |\n`);
+  const a = analyse(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, window);
+  // µs per response: self time in the load window over the responses served in it (the profiler's
+  // own sampling overhead is included, so the absolute figures run above the bench's).
+  const perReq = (us: number) => (responses > 0 ? (us / responses).toFixed(2) : '–');
+  process.stdout.write(
+    `profile: ${join(dir, file)}; ${a.totalMs.toFixed(0)} ms busy in the load window = ${perReq(a.totalMs * 1000)} µs per response\n\n| group | self time | µs/response |\n| --- | ---: | ---: |\n`,
+  );
+  for (const [g, us] of a.byGroup) process.stdout.write(`| ${g} | ${((us / 1000 / a.totalMs) * 100).toFixed(1)}% | ${perReq(us)} |\n`);
+  process.stdout.write('\n| function | group | self | µs/response |\n| --- | --- | ---: | ---: |\n');
+  for (const [fn, g, us] of a.top) process.stdout.write(`| \`${fn}\` | ${g} | ${((us / 1000 / a.totalMs) * 100).toFixed(1)}% | ${perReq(us)} |\n`);
 }
 
 let setupCount = 0;

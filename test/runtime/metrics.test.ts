@@ -75,6 +75,7 @@ describe('jwt-denylist server', () => {
     expect(requests('unmatched', '404')).toBe(1);
     expect(after.some((s) => s.labels.route?.includes('NO-SUCH-SKU') || s.labels.route?.startsWith('/no/'))).toBe(false);
     expect(delta(before, after, 'http_request_duration_seconds_count', { method: 'GET', route: '/auth/me', status: '200' })).toBe(1);
+    expect(delta(before, after, 'http_request_duration_seconds_bucket', { method: 'GET', route: '/auth/me', status: '200', le: '+Inf' })).toBe(1);
 
     // jwt-denylist: one Postgres round trip per authenticated request, counted by statement.
     const queries = after.filter((s) => s.name === 'db_queries_total').reduce((n, s) => n + s.value, 0);
