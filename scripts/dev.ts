@@ -2,13 +2,48 @@
 // curl or open in a browser. Ctrl-C stops everything.
 import { randomBytes } from 'node:crypto';
 import { generateJwtKeys, type Instance, startInstance, type Strategy } from './instances';
-import { startPostgres } from './postgres';
+import { portInUse } from './port-check';
+import { type PostgresHandle, startPostgres } from './postgres';
 
-const PORTS: Record<Strategy, string> = { session: process.env.SESSION_PORT ?? '3001', jwt: process.env.JWT_PORT ?? '3002' };
+/** The variable that moves each server, named in every port error. */
+const PORT_VARIABLES: Record<Strategy, string> = { session: 'SESSION_PORT', jwt: 'JWT_PORT' };
+const DEFAULT_PORTS: Record<Strategy, number> = { session: 3001, jwt: 3002 };
+
+function port(strategy: Strategy): number {
+  const name = PORT_VARIABLES[strategy];
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? DEFAULT_PORTS[strategy] : Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0 = any free port), got "${raw}"`);
+  return n;
+}
 
 async function main(): Promise<void> {
+  const ports = { session: port('session'), jwt: port('jwt') };
+  // Checked before Postgres starts: a taken port then costs nothing to fix. The server says the
+  // same if the port is taken in between (it names PORT, which dev sets from these variables).
+  for (const strategy of ['session', 'jwt'] as const) {
+    if (ports[strategy] !== 0 && (await portInUse(ports[strategy]))) {
+      throw new Error(
+        `port ${ports[strategy]} is already in use: stop what listens there, or set ${PORT_VARIABLES[strategy]} to another port (e.g. ${PORT_VARIABLES[strategy]}=0 for any free port)`,
+      );
+    }
+  }
+  const instances: Instance[] = [];
+  let pg: PostgresHandle | null = null;
+  let stopping = false;
+  // From the first line on: a Ctrl-C while Postgres starts stops it too (postgres-cleanup.ts waits
+  // for the start, then deletes its folder); a second Ctrl-C exits at once, still deleting it.
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.allSettled(instances.map((i) => i.stop()));
+    await pg?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
   process.stdout.write('starting Postgres...\n');
-  const pg = await startPostgres();
+  pg = await startPostgres();
   const databaseUrl = pg.embedded ? await pg.createDatabase('sessions_vs_tokens') : (process.env.DATABASE_URL as string);
   const adminPassword = process.env.ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
   const env = {
@@ -17,33 +52,34 @@ async function main(): Promise<void> {
     ADMIN_PASSWORD: adminPassword,
     LOG_REQUESTS: process.env.LOG_REQUESTS ?? '1',
   };
-  const instances: Instance[] = [];
-  const stop = async () => {
-    await Promise.allSettled(instances.map((i) => i.stop()));
-    await pg.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
   for (const strategy of ['session', 'jwt'] as const) {
+    if (stopping) return;
     const instance = await startInstance({
       strategy,
       databaseUrl,
-      env: { ...env, PORT: PORTS[strategy] },
+      env: { ...env, PORT: String(ports[strategy]) },
       onLog: (line) => process.stdout.write(`[${strategy}] ${line}\n`),
+    }).catch((err: unknown) => {
+      // The server's own one-line reason names PORT; here the variable that sets it is another.
+      const message = err instanceof Error ? err.message : String(err);
+      if (/already in use/.test(message)) throw new Error(`port ${ports[strategy]} is already in use: set ${PORT_VARIABLES[strategy]} to another port`);
+      throw err;
     });
     instances.push(instance);
     instance.exited.then((code) => {
+      if (stopping) return;
       process.stderr.write(`${strategy} server exited (${code}); stopping\n`);
-      void stop();
+      void stop(1);
     });
   }
+  if (stopping) return;
   const [s, j] = instances;
   process.stdout.write(`
   session server: ${s.url}   (credential: HttpOnly cookie)
   jwt server:     ${j.url}   (credential: Authorization: Bearer <accessToken>)
   admin user:     ${env.ADMIN_USERNAME} / ${adminPassword}
   database:       ${pg.embedded ? 'embedded PostgreSQL (deleted on exit)' : 'DATABASE_URL'}
+  ports:          SESSION_PORT=${s.port} JWT_PORT=${j.port} (set them to move the servers; 0 = any free port)
 
   try:
     curl -s -X POST ${s.url}/auth/register -H 'content-type: application/json' -d '{"username":"alice","password":"correct horse"}'
@@ -58,5 +94,5 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   process.stderr.write(`npm run dev failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  process.exit(1); // postgres-cleanup.ts stops and deletes an embedded Postgres on the way out
 });

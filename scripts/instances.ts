@@ -71,6 +71,16 @@ export function serverCommand(entry: ServerEntry, runtime: Runtime = 'auto'): { 
 
 export const REPO_ROOT = ROOT;
 
+/**
+ * Children still running. A script that exits without stopping them (an error, a second Ctrl-C)
+ * would leave servers holding their ports and database connections: 'exit' sends them SIGTERM
+ * (synchronous, the only kind of work 'exit' allows; each server then shuts itself down).
+ */
+const alive = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of alive) child.kill('SIGTERM');
+});
+
 /** A fresh HS256 key set for JWT_KEYS: one 256-bit key (RFC 7518 3.2 minimum for HS256). */
 export function generateJwtKeys(kid = 'k1'): string {
   return `${kid}:${randomBytes(32).toString('base64url')}`;
@@ -82,6 +92,9 @@ export function startInstance(opts: InstanceOptions): Promise<Instance> {
     PORT: '0',
     // Many instances share this host: each gets a free loopback port for /metrics (reported below).
     METRICS_PORT: '0',
+    // Also set by servers/core/threadpool.ts; here too because a TypeScript loader may touch the
+    // thread pool before the server's first module runs.
+    UV_THREADPOOL_SIZE: '8',
     ...opts.env,
     DATABASE_URL: opts.databaseUrl,
     NODE_ENV: process.env.NODE_ENV === 'test' ? 'production' : (process.env.NODE_ENV ?? 'production'),
@@ -100,7 +113,13 @@ export function startInstance(opts: InstanceOptions): Promise<Instance> {
   });
   const logs: string[] = [];
   let metricsUrl: string | null = null;
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  alive.add(child);
+  const exited = new Promise<number | null>((res) =>
+    child.once('exit', (code) => {
+      alive.delete(child);
+      res(code);
+    }),
+  );
 
   return new Promise<Instance>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -1,6 +1,7 @@
 // The only reader of process.env. Every setting is parsed, defaulted, validated (errors name the
 // variable) and frozen; secrets are non-enumerable so `console.log(config)` never prints them.
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { USERNAME_PATTERN, USERNAME_RULE } from './users/username';
 
 export type Variant = 'session' | 'session-memory' | 'session-cached' | 'jwt' | 'jwt-denylist' | 'jwt-push' | 'jwt-string-secret';
 
@@ -25,7 +26,9 @@ export interface Config {
   /** GET /metrics (Prometheus) on its own listener, never on the public port (README "Metrics"). */
   metrics: { enabled: boolean; host: string; port: number };
   password: { scryptLogN: number; minLength: number; maxLength: number };
-  login: { maxFailures: number; perClientMaxFailures: number; windowMs: number; maxLockMs: number };
+  login: { maxFailures: number; perClientMaxFailures: number; windowMs: number; maxLockMs: number; pruneIntervalMs: number };
+  /** Bounds on password-hashing work (users/hashing-queue.ts). */
+  hashing: { concurrency: number; perClient: number; maxWaiting: number };
   admin: { username: string | null; password: string | null };
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number; touchIntervalMs: number; pruneIntervalMs: number };
   jwt: {
@@ -35,6 +38,8 @@ export interface Config {
     clockToleranceSeconds: number;
     refreshIdleTimeoutMs: number;
     refreshAbsoluteTimeoutMs: number;
+    /** Refreshes one refresh family may make per minute (refresh-tokens.ts). */
+    refreshesPerMinute: number;
     /** The key set; tokens name their key with `kid`. Non-enumerable. */
     keys: JwtKey[];
     currentKid: string;
@@ -70,6 +75,37 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be 1/0/true/false, got "${raw}"`);
 }
 
+/** Printed by every JWT_KEYS error: a command that prints a valid value. */
+const GENERATE_JWT_KEYS = `node -e "console.log('k1:'+require('crypto').randomBytes(32).toString('base64url'))"`;
+
+/**
+ * Is this secret what a random generator would print? JWT_KEYS must be random bytes written as
+ * canonical base64url (RFC 4648 5: A-Z a-z 0-9 - _, no '=' padding), e.g. by GENERATE_JWT_KEYS.
+ * Returns why not, or null. The checks, and how often they refuse a truly random 32-byte key
+ * (43 characters, each uniform over 64; longer keys are refused even less often):
+ * - characters outside the alphabet ('+', '/', '='): standard base64 or padding, which Buffer
+ *   would silently skip (so the key would not be the bytes the user thinks): never for random keys;
+ * - fewer than 18 distinct characters (all-zero bytes "AAAA...", a repeated word): random keys
+ *   have 31 on average, and <= 17 with probability 5.8e-11 (exact occupancy distribution);
+ * - no upper-case or no lower-case letter: a passphrase or hex, not random base64url:
+ *   2 * (38/64)^43 = 3.7e-10;
+ * - not canonical (decode + re-encode differs: stray trailing bits, a length of 4n+1): never.
+ * Total: a random key is refused about once in 2.3 billion. What it cannot see: a key typed by
+ * hand that happens to mix cases and characters ("Tr0ub4dor-..."): entropy of a given string is
+ * not measurable, so the error messages point at the generator instead.
+ */
+export function weakSecretReason(secret: string): string | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(secret)) {
+    return "is not base64url: it has '+', '/' or '=' (standard base64 or padding) or other characters";
+  }
+  if (new Set(secret).size < 18) return `does not look random: only ${new Set(secret).size} distinct characters (random keys have ~31)`;
+  if (!/[A-Z]/.test(secret) || !/[a-z]/.test(secret)) {
+    return 'does not look random: random base64url mixes upper- and lower-case letters (a passphrase or hex string is not a key)';
+  }
+  if (Buffer.from(secret, 'base64url').toString('base64url') !== secret) return 'is not canonical base64url (stray trailing bits)';
+  return null;
+}
+
 /**
  * JWT_KEYS="kid1:<base64url secret>,kid2:<...>". HS256 needs a secret at least as long as the hash
  * output (RFC 7518 3.2: 256 bits); jsonwebtoken happily signs with 1 byte, so we refuse here.
@@ -77,24 +113,60 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
  */
 function jwtKeys(env: Env): { keys: JwtKey[]; currentKid: string } {
   const raw = env.JWT_KEYS;
+  const fix = `; generate a key with: ${GENERATE_JWT_KEYS}`;
   if (raw === undefined || raw === '') {
     throw new ConfigError(
-      'JWT_KEYS is required for the jwt server: "kid:<base64url secret of >= 32 bytes>[,kid2:...]" (npm run dev and the bench generate one)',
+      `JWT_KEYS is required for the jwt server: "kid:<base64url secret of >= 32 random bytes>[,kid2:...]" (npm run dev and the bench generate one)${fix}`,
     );
   }
   const keys = raw.split(',').map((entry, i) => {
-    const [kid, secret] = entry.trim().split(':');
-    if (!kid || !secret) throw new ConfigError(`JWT_KEYS entry ${i + 1} must be "kid:secret"`);
+    const [kid, secret, extra] = entry.trim().split(':');
+    if (!kid || !secret || extra !== undefined) throw new ConfigError(`JWT_KEYS entry ${i + 1} must be "kid:secret"${fix}`);
     const bytes = Buffer.from(secret, 'base64url');
-    if (bytes.length < 32) {
-      throw new ConfigError(`JWT_KEYS key "${kid}" has ${bytes.length} bytes; HS256 needs >= 32 random bytes (RFC 7518 3.2)`);
+    const notBase64url = /[^A-Za-z0-9_-]/.test(secret);
+    if (bytes.length < 32 && !notBase64url) {
+      throw new ConfigError(`JWT_KEYS key "${kid}" has ${bytes.length} bytes; HS256 needs >= 32 random bytes (RFC 7518 3.2)${fix}`);
     }
+    const weak = weakSecretReason(secret);
+    if (weak) throw new ConfigError(`JWT_KEYS key "${kid}" ${weak}${fix}`);
     return { kid, secret: bytes };
   });
   if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new ConfigError('JWT_KEYS has a duplicate kid');
   const currentKid = str(env, 'JWT_CURRENT_KID', keys[0].kid);
   if (!keys.some((k) => k.kid === currentKid)) throw new ConfigError(`JWT_CURRENT_KID "${currentKid}" is not in JWT_KEYS`);
   return { keys, currentKid };
+}
+
+/** The bootstrap admin's name follows the registration rule (users/username.ts): one canonical form. */
+function adminUsername(env: Env): string | null {
+  const name = env.ADMIN_USERNAME || null;
+  if (name !== null && !USERNAME_PATTERN.test(name)) throw new ConfigError(`ADMIN_USERNAME must be ${USERNAME_RULE}, got "${name}"`);
+  return name;
+}
+
+/**
+ * DATABASE_URL must be a postgres:// (or postgresql://) URL with a host. pg reads anything else its
+ * own way: "localhost:5432" parses as a URL whose scheme is "localhost:", and the server would
+ * then try a default socket, a different database than the user meant. The value is not echoed:
+ * it may hold a password.
+ */
+function databaseUrl(env: Env): string {
+  const raw = env.DATABASE_URL;
+  const form = 'postgres://user:password@host:5432/database';
+  if (!raw) {
+    throw new ConfigError(`DATABASE_URL is required, e.g. ${form} (npm run dev, npm test and npm run bench start an embedded Postgres and set it for you)`);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`DATABASE_URL is not a URL: expected ${form}`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// (it starts with "${url.protocol}"): expected ${form}`);
+  }
+  if (!url.hostname) throw new ConfigError(`DATABASE_URL has no host: expected ${form}`);
+  return raw;
 }
 
 function hideSecret<T extends object>(obj: T, key: keyof T): T {
@@ -114,10 +186,6 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       `AUTH_VARIANT must be one of ${VARIANTS.filter((v) => v.startsWith(strategy)).join(', ')} for the ${strategy} server, got "${variant}"`,
     );
   }
-  const databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl) {
-    throw new ConfigError('DATABASE_URL is required (npm run dev, npm test and npm run bench start an embedded Postgres and set it for you)');
-  }
   const port = int(env, 'PORT', strategy === 'session' ? 3001 : 3002, 0, 65535);
   const minute = 60_000;
   const config: Config = {
@@ -126,7 +194,7 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
     // With PORT=0 (any free port) the pid tells instances on one host apart.
     instanceId: str(env, 'INSTANCE_ID', `${variant}-${hostname()}-${port || process.pid}`),
     variant,
-    databaseUrl,
+    databaseUrl: databaseUrl(env),
     db: {
       poolMax: int(env, 'PG_POOL_MAX', 10, 1, 100),
       // How long a request may wait for a pooled connection (queueing included) before it gets 503.
@@ -160,8 +228,22 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       perClientMaxFailures: int(env, 'LOGIN_CLIENT_MAX_FAILURES', 100, 1, 100_000),
       windowMs: int(env, 'LOGIN_THROTTLE_WINDOW_MS', 15 * minute, 1000, 24 * 60 * minute),
       maxLockMs: int(env, 'LOGIN_MAX_LOCK_MS', 15 * minute, 1000, 24 * 60 * minute),
+      // Rows past their window and lock change no answer: deleted this often (login-throttle.ts).
+      pruneIntervalMs: int(env, 'LOGIN_FAILURES_PRUNE_INTERVAL_MS', 10 * minute, 1000, 24 * 60 * minute),
     },
-    admin: { username: env.ADMIN_USERNAME || null, password: env.ADMIN_PASSWORD || null },
+    hashing: {
+      // scrypt runs on libuv's thread pool (4 threads by default), and so does pg's SCRAM login to
+      // Postgres (WebCrypto): with all 4 threads hashing, new database connections waited behind the
+      // hashes until the pool gave up (503). One hash per core already uses every core, so: one per
+      // core, at most 3, and one thread is always left for everything else.
+      concurrency: int(env, 'HASH_CONCURRENCY', Math.max(1, Math.min(availableParallelism(), 3)), 1, 64),
+      // Round robin already stops one address from starving the others; this bounds its share of the
+      // queue. 16 fits an office behind one NAT logging in at once; a flood of 200 gets 184 x 429.
+      perClient: int(env, 'HASH_PER_CLIENT', 16, 1, 100_000),
+      // ~256 x 37 ms / 4 = ~2.4 s of queued work at most before new hashing requests get 503.
+      maxWaiting: int(env, 'HASH_MAX_WAITING', 256, 1, 100_000),
+    },
+    admin: { username: adminUsername(env), password: env.ADMIN_PASSWORD || null },
     session: {
       // OWASP: 15-30 min idle for low-risk apps; ASVS 4 L2: 30 min idle, 12 h absolute.
       idleTimeoutMs: int(env, 'SESSION_IDLE_TIMEOUT_MS', 30 * minute, 1000, 24 * 60 * minute),
@@ -177,6 +259,9 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       clockToleranceSeconds: int(env, 'JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 60),
       refreshIdleTimeoutMs: int(env, 'REFRESH_IDLE_TIMEOUT_MS', 30 * minute, 1000, 24 * 60 * minute),
       refreshAbsoluteTimeoutMs: int(env, 'REFRESH_ABSOLUTE_TIMEOUT_MS', 12 * 60 * minute, 1000, 30 * 24 * 60 * minute),
+      // A client refreshes once per access lifetime (5 min); 10 a minute leaves room for a few tabs
+      // and retries, and caps a family at 10 rows a minute instead of ~280 a second (issue 8).
+      refreshesPerMinute: int(env, 'REFRESH_MAX_PER_MINUTE', 10, 1, 10_000),
       ...(strategy === 'jwt' ? jwtKeys(env) : { keys: [], currentKid: '' }),
     },
   };

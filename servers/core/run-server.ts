@@ -13,7 +13,10 @@ import { startMetrics } from './metrics/metrics-server';
 import { loadCatalog } from './products/catalog';
 import { createLoginThrottle } from './users/login-throttle';
 import { hashPassword } from './users/password';
+import { ensureBootstrapAdmin } from './users/admin-bootstrap';
+import { createHashingQueue } from './users/hashing-queue';
 import { createUserStore } from './users/user-store';
+import { answerClientError } from './http/client-error';
 
 export async function runServer(strategyName: StrategyName, factory: StrategyFactory): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -41,27 +44,42 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
   await migrate(db);
   const users = createUserStore(db);
   if (config.admin.username && config.admin.password) {
-    await users.ensureAdmin(config.admin.username, await hashPassword(config.admin.password, config.password.scryptLogN));
+    await ensureBootstrapAdmin(users, { username: config.admin.username, password: config.admin.password, scryptLogN: config.password.scryptLogN, log });
   }
   const catalog = await loadCatalog(db);
   const strategy = await factory({ config, db, users, log });
+  const throttle = createLoginThrottle(db, config.login);
   const app = createApp({
     config,
     strategy,
     db,
     users,
-    throttle: createLoginThrottle(db, config.login),
+    throttle,
+    hashing: createHashingQueue(config.hashing),
     catalog,
     log,
     dummyHash: await hashPassword(randomBytes(16).toString('base64url'), config.password.scryptLogN),
   });
+  const throttlePruner = setInterval(() => {
+    throttle.prune(1000).catch((err: unknown) => log.warn('login throttle prune failed', errorFields(err)));
+  }, config.login.pruneIntervalMs);
+  throttlePruner.unref();
 
   await startMetrics({ config, app, pool: db.pool, log });
   const server = createServer({ maxHeaderSize: 16 * 1024 }, app.callback());
+  // Requests Node's parser refuses (an unknown method token, a malformed line, headers over the
+  // limit) never reach Koa: answer them in the API's JSON shape too, never with a raw 400 page.
+  server.on('clientError', answerClientError);
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts (60 s)
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((res) => server.listen(config.port, config.host, res));
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej); // EADDRINUSE, EACCES: reported by main() in one line
+    server.listen(config.port, config.host, () => {
+      server.off('error', rej);
+      res();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   log.info('listening', { url: `http://${host}:${port}`, port, strategy: strategy.strategy, variant: strategy.variant });
@@ -74,6 +92,7 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.closeIdleConnections();
     await new Promise((res) => server.close(res));
+    clearInterval(throttlePruner);
     await strategy.close();
     await db.close();
     clearTimeout(force);
@@ -84,9 +103,31 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', errorFields(err)));
 }
 
+/**
+ * One line a user can act on for the start-up failures people actually meet (a port in use, a
+ * database that is not there), naming the variable to change; anything else keeps its message.
+ */
+export function describeStartError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  const code = e?.code ?? (err instanceof AggregateError ? (err.errors[0] as NodeJS.ErrnoException)?.code : undefined);
+  if (code === 'EADDRINUSE')
+    return `port ${e.port} on ${e.address} is already in use: stop what listens there, or set PORT to another port (PORT=0: any free port)`;
+  if (code === 'EACCES' && e.syscall === 'listen') return `no permission to listen on port ${e.port}: set PORT to a port above 1023`;
+  // Connection failures (the first query is the migration) and Postgres' own refusals: 28P01 bad
+  // password, 28000 no such role, 3D000 no such database.
+  if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', '28P01', '28000', '3D000'].includes(code)) {
+    const reason = e.message || code;
+    return `cannot use the database at DATABASE_URL (${reason}): check DATABASE_URL (postgres://user:password@host:5432/database) and that Postgres runs there`;
+  }
+  if (e instanceof Error && /timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(e.message)) {
+    return `cannot reach the database at DATABASE_URL (${e.message}): check DATABASE_URL and that Postgres runs there`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 export function main(strategyName: StrategyName, factory: StrategyFactory): void {
   runServer(strategyName, factory).catch((err) => {
-    process.stderr.write(`failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`failed to start: ${describeStartError(err)}\n`);
     process.exit(1);
   });
 }
