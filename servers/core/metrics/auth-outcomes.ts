@@ -1,8 +1,7 @@
 // Why a request did or did not authenticate, counted where that is known: only the jwt verifier
 // knows a token was expired rather than forged, only the strategy knows it was revoked. One line at
-// each such place; a counter increment is ~20 ns, and nobody scrapes it when metrics are off.
-import { Counter } from 'prom-client';
-import { registry } from './registry';
+// each such place; an increment of a plain number, read only when scraped.
+import { scrapedMetric } from './registry';
 
 /**
  * Why a request did or did not authenticate. The session server says `invalid` for an unknown,
@@ -11,16 +10,12 @@ import { registry } from './registry';
  */
 export type AuthOutcome = 'ok' | 'missing' | 'invalid' | 'expired' | 'revoked';
 
-const authOutcomes = new Counter({
-  name: 'auth_outcomes_total',
-  help: 'Credential checks by outcome: ok, missing, invalid (malformed, forged, unknown), expired, revoked.',
-  labelNames: ['outcome'] as const,
-  registers: [registry],
-});
-const outcomeChildren = new Map<AuthOutcome, { inc(): void }>(
-  (['ok', 'missing', 'invalid', 'expired', 'revoked'] as const).map((o) => [o, authOutcomes.labels(o)]),
+const counts: Record<AuthOutcome, number> = { ok: 0, missing: 0, invalid: 0, expired: 0, revoked: 0 };
+
+scrapedMetric('auth_outcomes_total', 'Credential checks by outcome: ok, missing, invalid (malformed, forged, unknown), expired, revoked.', 'counter', () =>
+  Object.entries(counts).map(([outcome, value]) => ({ labels: { outcome }, value })),
 );
 
 export function countAuthOutcome(outcome: AuthOutcome): void {
-  outcomeChildren.get(outcome)?.inc();
+  counts[outcome]++;
 }

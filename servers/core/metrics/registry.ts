@@ -1,6 +1,10 @@
 // The process's one Prometheus registry. Module-level on purpose: the counters are fed from deep
-// inside strategies, stores and the pool (hooks.ts), which should not have a registry threaded
-// through every constructor. One server per process (run-server.ts) makes that safe.
+// inside strategies, stores and the pool, which should not have a registry threaded through every
+// constructor. One server per process (run-server.ts) makes that safe.
+//
+// Hot-path counts are plain numbers, handed to the registry only when scraped (scrapedMetric):
+// prom-client's Counter.inc / Histogram.observe validate and hash the label set on every call, even
+// on a child, ~0.5-1 µs each in a profile (docs/profiling.md), against a < 3 µs budget per request.
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export const registry = new Registry();
@@ -32,4 +36,53 @@ export function scrapedGauge(name: string, help: string, read: () => number): vo
       this.set(read());
     },
   });
+}
+
+/** One sample as prom-client's registry formats it. */
+export interface MetricValue {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+}
+
+/** A metric whose samples are computed when scraped, from counts its owner keeps as plain numbers. */
+export function scrapedMetric(name: string, help: string, type: 'counter' | 'histogram', values: () => MetricValue[]): void {
+  const metric = { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) };
+  registry.removeSingleMetric(name);
+  registry.registerMetric(metric as unknown as Parameters<typeof registry.registerMetric>[0]);
+}
+
+/** A histogram series kept as plain numbers: one bucket search per observation, no hashing. */
+export class Buckets {
+  count = 0;
+  sum = 0;
+  /** Non-cumulative: counts[i] holds observations in (bounds[i-1], bounds[i]]; the last slot is +Inf. */
+  private readonly counts: number[];
+
+  constructor(private readonly bounds: readonly number[]) {
+    this.counts = new Array(bounds.length + 1).fill(0);
+  }
+
+  observe(x: number): void {
+    this.count++;
+    this.sum += x;
+    let i = 0;
+    while (i < this.bounds.length && x > this.bounds[i]) i++;
+    this.counts[i]++;
+  }
+
+  /** The _bucket (cumulative), _sum and _count samples of this series. */
+  samples(name: string, labels: Record<string, string>): MetricValue[] {
+    let cumulative = 0;
+    const out: MetricValue[] = this.bounds.map((le, i) => {
+      cumulative += this.counts[i];
+      return { labels: { ...labels, le }, value: cumulative, metricName: `${name}_bucket` };
+    });
+    out.push(
+      { labels: { ...labels, le: '+Inf' }, value: this.count, metricName: `${name}_bucket` },
+      { labels, value: this.sum, metricName: `${name}_sum` },
+      { labels, value: this.count, metricName: `${name}_count` },
+    );
+    return out;
+  }
 }

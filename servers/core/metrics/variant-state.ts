@@ -1,20 +1,20 @@
 // Each in-process revocation variant's own state: session-cached's hit ratio and size,
 // jwt-push's denylist size, and whether their LISTEN connection is live. Counters are one line in
 // the owner; sizes and liveness are read at scrape time, so requests pay nothing for them.
-import { Counter } from 'prom-client';
-import { registry, scrapedGauge } from './registry';
+import { scrapedGauge, scrapedMetric } from './registry';
 
-const cacheLookups = new Counter({
-  name: 'session_cache_lookups_total',
-  help: 'session-cached: lookups answered from memory (hit) or from Postgres (miss, or listener not live).',
-  labelNames: ['result'] as const,
-  registers: [registry],
-});
-const cacheHit = cacheLookups.labels('hit');
-const cacheMiss = cacheLookups.labels('miss');
+const lookups = { hit: 0, miss: 0 };
+
+scrapedMetric(
+  'session_cache_lookups_total',
+  'session-cached: lookups answered from memory (hit) or from Postgres (miss, or listener not live).',
+  'counter',
+  () => Object.entries(lookups).map(([result, value]) => ({ labels: { result }, value })),
+);
 
 export function countCacheLookup(hit: boolean): void {
-  (hit ? cacheHit : cacheMiss).inc();
+  if (hit) lookups.hit++;
+  else lookups.miss++;
 }
 
 const STATE_GAUGES = {
