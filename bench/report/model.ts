@@ -7,7 +7,9 @@ import { aboutSection } from './section-about';
 import { appendixSections } from './section-appendix';
 import { claimsSection } from './section-claims';
 import { floorSection } from './section-floor';
+import { findingsSection } from './section-findings';
 import { headlineSection } from './section-headline';
+import { lessonSection } from './section-lesson';
 import { outageSection } from './section-outage';
 import { revocationSection } from './section-revocation';
 import { scalingSection } from './section-scaling';
@@ -68,7 +70,10 @@ export function modelContext(results: RunResults): ModelContext {
 export function buildModel(results: RunResults): ReportModel {
   const ctx = modelContext(results);
   const env = results.environment;
+  // The answer first, then what it answers (the lesson), then how it was measured.
   const sections = [
+    findingsSection(ctx),
+    lessonSection(ctx),
     aboutSection(ctx),
     headlineSection(ctx),
     workloadsSection(ctx),

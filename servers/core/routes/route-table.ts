@@ -11,18 +11,12 @@
 // attacked the day it is added.
 import Router, { type RouterMiddleware } from '@koa/router';
 import type { Middleware } from 'koa';
-import type { AuthStrategy } from '../auth';
+import type { AppDeps } from '../app';
 import type { CartStore } from '../cart/cart-store';
-import type { Config } from '../config';
-import type { Db } from '../db/db';
 import { apiError } from '../http/errors';
 import { requireAdmin, requireUser } from '../http/guards';
 import { jsonBodyParser } from '../http/json-body';
 import { validate } from '../http/validate';
-import type { Catalog } from '../products/catalog';
-import type { HashingQueue } from '../users/hashing-queue';
-import type { LoginThrottle } from '../users/login-throttle';
-import type { UserStore } from '../users/user-store';
 import { adminRoutes } from './admin-routes';
 import { authRoutes } from './auth-routes';
 import { cartRoutes } from './cart-routes';
@@ -30,18 +24,8 @@ import type { Access, Method, RouteDef } from './route';
 import { type SystemInfo, systemRoutes } from './system-routes';
 import { webRoutes } from './web-routes';
 
-export interface RouteDeps {
-  config: Config;
-  strategy: AuthStrategy;
-  db: Db;
-  users: UserStore;
-  throttle: LoginThrottle;
-  hashing: HashingQueue;
-  carts: CartStore;
-  catalog: Catalog;
-  info: SystemInfo;
-  dummyHash: string;
-}
+/** What the routes use: the app's dependencies (app.ts) plus the cart store and the /healthz info. */
+export type RouteDeps = Omit<AppDeps, 'log'> & { carts: CartStore; info: SystemInfo };
 
 /** Route files only define routes here; nothing in them may use a dependency before a request comes. */
 export function allRoutes(deps: RouteDeps): RouteDef[] {
