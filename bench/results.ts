@@ -1,4 +1,6 @@
 // The raw results: the single source every report view is built from. Written once per run.
+import type { ServerCounters } from './server-metrics';
+import type { StartupRecord } from './startup';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Complexity } from './complexity';
@@ -69,6 +71,8 @@ export interface CellRecord {
   valid: boolean;
   problems: string[];
   diagnostics: { request: string; status: number; body: string }[];
+  /** Counter differences the cell's own servers reported on /metrics over its runs (bench/server-metrics.ts). */
+  serverMetrics?: ServerCounters;
 }
 
 export interface VariantRecord {
@@ -137,6 +141,8 @@ export interface RunResults {
   complexity: Complexity;
   /** Cookie names each variant's login response set. */
   cookies: Record<string, string[]>;
+  /** Start-up to ready, compiled vs tsx (bench/startup.ts); with the floor scenario only. */
+  runtime?: { startup: StartupRecord };
   notes: string[];
   valid: boolean;
 }

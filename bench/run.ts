@@ -19,9 +19,11 @@ import { buildReport } from './report/build';
 import { type CellRecord, type OutageResults, RESULTS_SCHEMA, type RevocationCellRecord, type RunResults, updateLatest, writeResults } from './results';
 import { runOutage } from './outage';
 import { runRevocation } from './revoke';
+import { withServerMetrics } from './server-metrics';
+import { measureBatchStartup } from './startup';
 import { mergeBatches, SCENARIOS, type Selection } from './scenarios';
 import { REVOCATION_SERVER_ENV } from './scenarios/revocation';
-import { BENCH_SERVER_ENV, VARIANTS } from './variants';
+import { BENCH_SERVER_ENV, VARIANTS, type Variant } from './variants';
 import { WORKLOADS, type WorkloadName } from './workloads';
 
 const ROOT = join(__dirname, '..');
@@ -140,6 +142,7 @@ async function main(): Promise<number> {
   const windows = new DbWindows(profile.settleDbStats, progress);
   let environment: Awaited<ReturnType<typeof captureEnvironment>>;
   let scrypt: number[] = [];
+  let runtime: RunResults['runtime'];
   try {
     environment = await captureEnvironment(pg.adminUrl, pg.embedded, cpuAvailable());
     if (!environment.cpuAccounting) notes.push('CPU time could not be read from /proc: CPU figures are missing.');
@@ -161,7 +164,20 @@ async function main(): Promise<number> {
           for (const cell of group.cells) records.set(cell.id, newRecord(cell, await cellCredentials(ctx, cell)));
         }
         if (scrypt.length === 0) scrypt = await scryptCost(5);
-        for (const group of batch.groups) await runGroup(ctx, group);
+        for (const group of batch.groups) {
+          const cells = group.cells.map((c) => ({
+            record: records.get(c.id) as CellRecord,
+            instances: running.get(c.fleetKey)?.instances.slice(0, c.instances) ?? [],
+          }));
+          await withServerMetrics(cells, () => runGroup(ctx, group));
+        }
+        if (batch.groups.some((g) => g.cells.some((c) => c.scenario === 'floor'))) {
+          progress.note('start-up to /readyz 200: compiled vs tsx, 5 of each per server');
+          const startup = await measureBatchStartup(fleet, running, (s) =>
+            serverEnv(VARIANTS.find((v) => v.name === s) as Variant, fleet.jwtKeys, `startup-${s}`),
+          );
+          if (startup) runtime = { startup };
+        }
         const nextUser = new Map<string, number>();
         if (batch.revocation) {
           revocationRecords.push(...(await runRevocation({ fleet, groups: running, progress, nextUser }, batch.revocation.cells)));
@@ -174,7 +190,7 @@ async function main(): Promise<number> {
         cleanup.splice(cleanup.indexOf(stop), 1);
       }
       await windows.end([...running.values()].map((g) => g.db));
-      for (const g of running.values()) await g.db.close();
+      for (const db of new Set([...running.values()].map((g) => g.db))) await db.close(); // floor groups share their issuer's
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -244,6 +260,7 @@ async function main(): Promise<number> {
     ...(outage ? { outage } : {}),
     complexity: measureComplexity([...new Set(VARIANTS.map((v) => v.strategy))]),
     cookies: fleet.observedCookies,
+    ...(runtime ? { runtime } : {}),
     notes,
     valid: cells.every((c) => c.valid) && revocationRecords.every((c) => c.valid),
   };

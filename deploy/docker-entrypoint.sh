@@ -16,5 +16,6 @@ case "${SERVER:-}" in
   *) echo "SERVER must be session or jwt, got \"${SERVER:-}\"" >&2; exit 2 ;;
 esac
 # exec: node replaces this shell as PID 1, so the SIGTERM of `docker stop` reaches it and
-# run-server.ts closes the server and the database pool cleanly.
-exec node --import tsx "servers/$SERVER/main.ts"
+# run-server.ts closes the server and the database pool cleanly. The compiled build (npm run build in
+# the image's build stage) runs with plain node; source maps make stack traces name .ts lines.
+exec node --enable-source-maps "dist/servers/$SERVER/main.js"

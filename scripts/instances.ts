@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { distIsFresh } from './build-freshness';
 
 export type Strategy = 'session' | 'jwt';
 
@@ -13,6 +14,12 @@ export interface Instance {
   port: number;
   pid: number;
   instanceId: string;
+  /** GET /metrics of this instance (its own loopback port), or null with METRICS_ENABLED=0. */
+  metricsUrl: string | null;
+  /** How the process was started: compiled JavaScript or TypeScript through tsx. */
+  runtime: 'compiled' | 'tsx';
+  /** From spawn to the "listening" log line, in ms (migrations and, for tsx, compiling included). */
+  startMs: number;
   /** Every stdout/stderr line so far (JSON logs), for assertions and post-mortems. */
   logs: string[];
   /** SIGTERM, wait for exit (SIGKILL after 5 s). */
@@ -28,9 +35,41 @@ export interface InstanceOptions {
   /** Forward the server's log lines to this function (e.g. a prefixer for `npm run dev`). */
   onLog?: (line: string) => void;
   startTimeoutMs?: number;
+  /** Default: `SERVER_RUNTIME` from the environment, else `auto` (see serverCommand). */
+  runtime?: Runtime;
+  /** Another server program than servers/<strategy>/main (the bench's floor servers: bench/floor/main). */
+  entry?: ServerEntry;
+  /** Extra node options before the entry (e.g. --cpu-prof for bench/profile.ts). */
+  nodeArgs?: string[];
 }
 
-const ROOT = join(__dirname, '..');
+/** A server program: `<dir>/<name>.ts` in the source tree, `dist/<dir>/<name>.js` compiled. */
+export interface ServerEntry {
+  dir: string;
+  name: string;
+}
+
+export type Runtime = 'compiled' | 'tsx' | 'auto';
+
+// Compiled, this file is dist/scripts/instances.js and the repository is two folders up.
+const COMPILED = __filename.endsWith('.js');
+const ROOT = COMPILED ? join(__dirname, '..', '..') : join(__dirname, '..');
+
+/**
+ * The node arguments that start a server. `compiled`: dist/servers/<s>/main.js with plain node
+ * (source maps on, so stack traces name .ts lines). `tsx`: the TypeScript source through tsx.
+ * `auto` (the default): compiled when this script itself runs compiled, or when dist/ is up to date
+ * with the sources (a stale dist would run yesterday's code); tsx otherwise, and always under jest,
+ * whose suites test the source without a build step (test/build only spawns dist on purpose).
+ */
+export function serverCommand(entry: ServerEntry, runtime: Runtime = 'auto'): { args: string[]; runtime: 'compiled' | 'tsx' } {
+  const useCompiled = runtime === 'compiled' || (runtime !== 'tsx' && (COMPILED || (process.env.JEST_WORKER_ID === undefined && distIsFresh(ROOT))));
+  return useCompiled
+    ? { args: ['--enable-source-maps', join(ROOT, 'dist', entry.dir, `${entry.name}.js`)], runtime: 'compiled' }
+    : { args: ['--import', 'tsx', join(ROOT, entry.dir, `${entry.name}.ts`)], runtime: 'tsx' };
+}
+
+export const REPO_ROOT = ROOT;
 
 /**
  * Children still running. A script that exits without stopping them (an error, a second Ctrl-C)
@@ -51,6 +90,8 @@ export function startInstance(opts: InstanceOptions): Promise<Instance> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
+    // Many instances share this host: each gets a free loopback port for /metrics (reported below).
+    METRICS_PORT: '0',
     // Also set by servers/core/threadpool.ts; here too because a TypeScript loader may touch the
     // thread pool before the server's first module runs.
     UV_THREADPOOL_SIZE: '8',
@@ -60,13 +101,18 @@ export function startInstance(opts: InstanceOptions): Promise<Instance> {
   };
   // Jest sets these in its workers; they must not leak into a server process.
   delete env.JEST_WORKER_ID;
-  const entry = join(ROOT, 'servers', opts.strategy, 'main.ts');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const command = serverCommand(
+    opts.entry ?? { dir: join('servers', opts.strategy), name: 'main' },
+    opts.runtime ?? (process.env.SERVER_RUNTIME as Runtime | undefined),
+  );
+  const spawnedAt = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...command.args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
+  let metricsUrl: string | null = null;
   alive.add(child);
   const exited = new Promise<number | null>((res) =>
     child.once('exit', (code) => {
@@ -88,6 +134,7 @@ export function startInstance(opts: InstanceOptions): Promise<Instance> {
       logs.push(line);
       if (logs.length > 5000) logs.splice(0, 1000);
       opts.onLog?.(line);
+      if (line.includes('"msg":"metrics listening"')) metricsUrl = (JSON.parse(line) as { metricsUrl: string }).metricsUrl;
       if (!line.includes('"msg":"listening"')) return;
       const started = JSON.parse(line) as { url: string; port: number; instance: string };
       clearTimeout(timer);
@@ -97,6 +144,9 @@ export function startInstance(opts: InstanceOptions): Promise<Instance> {
         port: started.port,
         pid: child.pid as number,
         instanceId: started.instance,
+        metricsUrl,
+        runtime: command.runtime,
+        startMs: performance.now() - spawnedAt,
         logs,
         exited,
         async stop() {

@@ -6,6 +6,7 @@ import { allMetrics, type CellMetrics } from './metrics';
 import { aboutSection } from './section-about';
 import { appendixSections } from './section-appendix';
 import { claimsSection } from './section-claims';
+import { floorSection } from './section-floor';
 import { findingsSection } from './section-findings';
 import { headlineSection } from './section-headline';
 import { lessonSection } from './section-lesson';
@@ -78,6 +79,7 @@ export function buildModel(results: RunResults): ReportModel {
     workloadsSection(ctx),
     loginSection(ctx),
     trapSection(ctx),
+    floorSection(ctx),
     scalingSection(ctx),
     revocationSection(ctx),
     outageSection(ctx),

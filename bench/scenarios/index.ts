@@ -1,3 +1,4 @@
+import { floorScenario } from './floor';
 import { outageScenario } from './outage';
 import { revocationScenario } from './revocation';
 import { scalingScenario } from './scaling';
@@ -7,7 +8,7 @@ import { workloadsScenario } from './workloads';
 export type { Batch, CellPlan, GroupPlan, Scenario, ScenarioName, Selection } from './types';
 
 /** The scenario registry, in run order. */
-export const SCENARIOS: Scenario[] = [workloadsScenario, scalingScenario, revocationScenario, outageScenario];
+export const SCENARIOS: Scenario[] = [workloadsScenario, floorScenario, scalingScenario, revocationScenario, outageScenario];
 
 /** Batches that need the same processes (same instance groups) run on one start-up of them. */
 export function mergeBatches(batches: Batch[]): Batch[] {

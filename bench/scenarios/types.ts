@@ -5,7 +5,7 @@ import type { Profile } from '../profiles';
 import type { Variant } from '../variants';
 import type { WorkloadName } from '../workloads';
 
-export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage';
+export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage' | 'floor';
 
 export interface CellPlan {
   id: string;

@@ -23,6 +23,8 @@ export interface Config {
   allowedOrigins: string[];
   bodyLimitBytes: number;
   logRequests: boolean;
+  /** GET /metrics (Prometheus) on its own listener, never on the public port (README "Metrics"). */
+  metrics: { enabled: boolean; host: string; port: number };
   password: { scryptLogN: number; minLength: number; maxLength: number };
   login: { maxFailures: number; perClientMaxFailures: number; windowMs: number; maxLockMs: number; pruneIntervalMs: number };
   /** Bounds on password-hashing work (users/hashing-queue.ts). */
@@ -207,6 +209,13 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       .filter(Boolean),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     logRequests: bool(env, 'LOG_REQUESTS', false),
+    metrics: {
+      enabled: bool(env, 'METRICS_ENABLED', true),
+      // Loopback unless told otherwise: a scraper in the same pod / host reaches it, the public
+      // load balancer (which forwards to PORT) does not. 9464 is Prometheus' usual exporter port.
+      host: str(env, 'METRICS_HOST', '127.0.0.1'),
+      port: int(env, 'METRICS_PORT', 9464, 0, 65535),
+    },
     password: {
       // scrypt N = 2^14, r = 8, p = 1: the OWASP Password Storage minimum; ~37 ms a hash on the reference box.
       scryptLogN: int(env, 'SCRYPT_LOG_N', 14, 10, 20),

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from './config';
 import { createDb } from './db/db';
 import { migrate } from './db/migrate';
 import { createLogger, errorFields } from './log';
+import { startMetrics } from './metrics/metrics-server';
 import { loadCatalog } from './products/catalog';
 import { createLoginThrottle } from './users/login-throttle';
 import { hashPassword } from './users/password';
@@ -64,6 +65,7 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
   }, config.login.pruneIntervalMs);
   throttlePruner.unref();
 
+  await startMetrics({ config, app, pool: db.pool, log });
   const server = createServer({ maxHeaderSize: 16 * 1024 }, app.callback());
   // Requests Node's parser refuses (an unknown method token, a malformed line, headers over the
   // limit) never reach Koa: answer them in the API's JSON shape too, never with a raw 400 page.

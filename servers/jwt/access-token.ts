@@ -4,6 +4,7 @@
 // jsonwebtoken accepts a token without `exp` forever and ignores `typ` and `crit` (LIBRARIES.md 3).
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { countAuthOutcome } from '../core/metrics/auth-outcomes';
 import type { KeyRing, SigningKey } from './keys';
 
 export type Role = 'user' | 'admin';
@@ -150,6 +151,7 @@ export function createAccessTokens(opts: AccessTokenOptions): AccessTokens {
 
     verify(token) {
       let verified: unknown = null;
+      let expired = false;
       // The callback form hands selectKey the header jsonwebtoken decoded: one decode per request,
       // and the header we check is the one it verifies. With a key callback that answers at once,
       // verify() runs the final callback before it returns (SOURCE and VERIFIED, LIBRARIES.md 3).
@@ -162,11 +164,14 @@ export function createAccessTokens(opts: AccessTokenOptions): AccessTokens {
           // signature, nbf, exp, aud, iss, so a tampered *and* expired token reports `invalid
           // signature`. All mean "not authenticated" (the seam's null); nothing about the token is logged.
           verified = err ? null : decoded?.payload;
+          expired = err?.name === 'TokenExpiredError';
         });
       } catch {
-        return null; // belt and braces: the seam never throws for client input
+        verified = null; // belt and braces: the seam never throws for client input
       }
-      return readClaims(verified);
+      const claims = readClaims(verified);
+      if (claims === null) countAuthOutcome(expired ? 'expired' : 'invalid');
+      return claims;
     },
   };
 }

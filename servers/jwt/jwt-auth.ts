@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import type { AuthStrategy, IssuedCredential, Principal, SessionSummary, StrategyFactory } from '../core/auth';
 import { apiError } from '../core/http/errors';
 import { errorFields } from '../core/log';
+import { countAuthOutcome } from '../core/metrics/auth-outcomes';
 import type { User } from '../core/users/user-store';
 import { type AccessTokenClaims, createAccessTokens } from './access-token';
 import { bearerChallenge, bearerToken } from './bearer';
@@ -161,11 +162,18 @@ export const createJwtAuth: StrategyFactory = async ({ config, db, users, log })
     // KeyObject on the reference box, BASELINES.md), the claims check.
     async authenticate(ctx) {
       const token = bearerToken(ctx.headers.authorization);
-      if (token === null) return null;
-      const claims = accessTokens.verify(token);
+      if (token === null) {
+        countAuthOutcome('missing');
+        return null;
+      }
+      const claims = accessTokens.verify(token); // counts `invalid` and `expired` itself
       if (claims === null) return null;
       const revoked = revocation.isRevoked(claims);
-      if (revoked === true || (revoked !== false && (await revoked))) return null;
+      if (revoked === true || (revoked !== false && (await revoked))) {
+        countAuthOutcome('revoked');
+        return null;
+      }
+      countAuthOutcome('ok');
       // A synchronous answer came from memory, a Promise from Postgres.
       return principalFrom(claims, checksRevocation ? (typeof revoked === 'boolean' ? 'memory' : 'database') : null);
     },

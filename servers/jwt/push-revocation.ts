@@ -12,6 +12,7 @@
 // snapshot into it, and entries leave only when every token they deny has expired.
 import type { Db } from '../core/db/db';
 import { type Listener, listenerApplicationName, parseUserChange, startListener, USER_CHANGED_CHANNEL } from '../core/db/listener';
+import { watchState } from '../core/metrics/variant-state';
 import { errorFields, type Logger } from '../core/log';
 import type { AccessTokenClaims } from './access-token';
 import { isRevokedInDatabase } from './denylist-revocation';
@@ -105,6 +106,7 @@ export function createPushRevocation(opts: PushRevocationOptions): PushRevocatio
     log.info('revocation snapshot loaded', { families: families.rowCount, users: cutoffs.rowCount, windowMs });
   }
 
+  watchState('jwt_denylist_entries', () => revokedFamilies.size + users.size);
   const listener: Listener = startListener({
     db,
     channels: [FAMILY_REVOKED_CHANNEL, USER_CHANGED_CHANNEL],

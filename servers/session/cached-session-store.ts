@@ -15,6 +15,7 @@
 import { errorFields, type Logger } from '../core/log';
 import type { Db } from '../core/db/db';
 import { type Listener, parseUserChange, startListener, USER_CHANGED_CHANNEL } from '../core/db/listener';
+import { countCacheLookup, watchState } from '../core/metrics/variant-state';
 import { type ActiveSession, createPostgresSessionStore, type SessionStore, type SessionTimeouts } from './session-store';
 
 /** Channel of the session deletes (session-store.ts announces them in the deleting statement). */
@@ -125,6 +126,7 @@ export function createCachedSessionStore(opts: CachedSessionStoreOptions): Cache
 
   const fromDatabase = (s: ActiveSession | null): ActiveSession | null => (s ? { ...s, source: 'database' } : null);
 
+  watchState('session_cache_entries', () => entries.size);
   const listener: Listener = startListener({
     db,
     channels: [SESSION_REVOKED_CHANNEL, USER_CHANGED_CHANNEL],
@@ -151,14 +153,21 @@ export function createCachedSessionStore(opts: CachedSessionStoreOptions): Cache
     started: listener.started,
 
     async find(idHash) {
-      if (!listener.live || ttlMs <= 0) return fromDatabase(await inner.find(idHash));
+      if (!listener.live || ttlMs <= 0) {
+        countCacheLookup(false);
+        return fromDatabase(await inner.find(idHash));
+      }
       const key = idHash.toString('base64');
       const hit = entries.get(key);
       const nowMs = Date.now();
       if (hit) {
-        if (hit.expiresAtMs > nowMs) return { ...hit.session }; // a copy: callers update idleExpiresAtMs
+        if (hit.expiresAtMs > nowMs) {
+          countCacheLookup(true);
+          return { ...hit.session }; // a copy: callers update idleExpiresAtMs
+        }
         removeKey(key);
       }
+      countCacheLookup(false);
       const startSeq = seq;
       const found = await inner.find(idHash);
       if (found === null) return null;

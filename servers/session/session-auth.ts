@@ -7,9 +7,11 @@ import type { Context } from 'koa';
 import type { AuthStrategy, CredentialInfo, Principal, StrategyFactory } from '../core/auth';
 import { listenerApplicationName } from '../core/db/listener';
 import type { Logger } from '../core/log';
+import { countAuthOutcome } from '../core/metrics/auth-outcomes';
 import { type CachedSessionStore, createCachedSessionStore } from './cached-session-store';
 import { bindKoaSession } from './koa-session-binding';
 import { createMemorySessionStore } from './memory-session-store';
+import { sessionCookieName } from './session-cookie';
 import { isWellFormedPublicId } from './session-id';
 import { startPruner } from './session-pruner';
 import { type ActiveSession, createPostgresSessionStore, type SessionStore, type SessionTimeouts } from './session-store';
@@ -86,7 +88,12 @@ export const createSessionAuth: StrategyFactory = async ({ config, db, log }) =>
 
     async authenticate(ctx): Promise<Principal | null> {
       const loaded = await sessions.load(ctx);
-      if (!loaded) return null;
+      if (!loaded) {
+        // Unknown, expired and revoked ids look alike here (dead rows are deleted): all `invalid`.
+        countAuthOutcome(ctx.cookies.get(sessionCookieName(ctx)) === undefined ? 'missing' : 'invalid');
+        return null;
+      }
+      countAuthOutcome('ok');
       const { idHash, active } = loaded;
       // The idle expiry is extended at most once per touch interval (60 s by default), not on every
       // request: a write per request halves throughput again on the reference box (BASELINES.md:

@@ -178,8 +178,9 @@ describe('Dockerfile', () => {
     expect(server).toContain('HOST=0.0.0.0');
     // No configuration file is copied in: only code, dependencies and the entrypoint.
     const copied = [...server.matchAll(/^COPY (?:--\S+ )*(\S+)/gm)].map((m) => m[1]);
-    expect(copied).toEqual(['/app/node_modules', 'package.json', 'servers', 'deploy/docker-entrypoint.sh']);
-    expect(read('deploy/docker-entrypoint.sh')).toMatch(/^exec node --import tsx "servers\/\$SERVER\/main\.ts"$/m);
+    expect(copied).toEqual(['/app/node_modules', 'package.json', '/app/dist/servers', 'deploy/docker-entrypoint.sh']);
+    // The compiled build with plain node: no TypeScript loader at run time.
+    expect(read('deploy/docker-entrypoint.sh')).toMatch(/^exec node --enable-source-maps "dist\/servers\/\$SERVER\/main\.js"$/m);
   });
 
   it('copies only files the build context (.dockerignore) lets in', () => {

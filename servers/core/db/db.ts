@@ -3,6 +3,7 @@
 // Parameters are never logged: they carry password hashes and credential hashes.
 import pg from 'pg';
 import type { QueryResultRow } from 'pg';
+import { timedQuery } from '../metrics/db-metrics';
 import { classifyDatabaseError, DatabaseUnavailableError } from './unavailable';
 
 export interface DbOptions {
@@ -57,7 +58,7 @@ export function createDb(opts: DbOptions, onError: (err: Error) => void = () => 
   // Every pg call goes through here or withTransaction: an outage becomes DatabaseUnavailableError
   // (503 + Retry-After), whatever form pg raised it in (unavailable.ts).
   const query: Queryable['query'] = async (sql) => {
-    const r = await pool.query(sql).catch(classifyDatabaseError);
+    const r = await timedQuery(pool, sql.name, () => pool.query(sql)).catch(classifyDatabaseError);
     return { rows: r.rows, rowCount: r.rowCount ?? 0 };
   };
 

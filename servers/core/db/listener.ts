@@ -11,6 +11,7 @@
 // is why every reconnect resyncs instead of replaying.
 import type pg from 'pg';
 import { errorFields, type Logger } from '../log';
+import { noteNotification, watchListener } from '../metrics/variant-state';
 import type { Db } from './db';
 
 /**
@@ -97,6 +98,7 @@ export function startListener(opts: ListenerOptions): Listener {
   let downSinceMs: number | null = Date.now();
   let retryTimer: NodeJS.Timeout | null = null;
   let heartbeatTimer: NodeJS.Timeout | null = null;
+  watchListener(() => live);
 
   const stopHeartbeat = () => {
     if (heartbeatTimer) clearInterval(heartbeatTimer);
@@ -158,7 +160,9 @@ export function startListener(opts: ListenerOptions): Listener {
     c.on('error', (err) => lost(c, err));
     c.on('end', () => lost(c, new Error('listener connection ended')));
     c.on('notification', (n) => {
-      if (c === current) opts.onNotification(n.channel, n.payload ?? '');
+      if (c !== current) return;
+      noteNotification();
+      opts.onNotification(n.channel, n.payload ?? '');
     });
     try {
       await c.query({ text: "SELECT set_config('application_name', $1, false)", values: [applicationName] });

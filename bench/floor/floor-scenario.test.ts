@@ -1,0 +1,58 @@
+import { getProfile } from '../profiles';
+import { floorScenario } from '../scenarios/floor';
+import { readCounters } from '../server-metrics';
+import { VARIANTS } from '../variants';
+import { groupOf } from '../profile';
+
+describe('the floor scenario', () => {
+  const all = { workloads: ['public', 'me'] as const, scaling: false, revocation: false, outage: false, variants: VARIANTS };
+
+  it('interleaves ours with the floors; every floor shares the database of an earlier group that issues its credentials', () => {
+    const [batch, ...more] = floorScenario.plan(getProfile('smoke'), { ...all, workloads: [...all.workloads] });
+    expect(more).toEqual([]);
+    expect(batch.groups.map((g) => g.cells.map((c) => c.variant.name))).toEqual([
+      ['jwt', 'jwt-metrics-off', 'floor-public'],
+      ['jwt', 'floor-jwt', 'session', 'floor-session', 'session-cached'],
+    ]);
+    const keys = batch.fleet.map((g) => g.key);
+    for (const g of batch.fleet) {
+      if (g.issuer) expect(keys.indexOf(g.issuer)).toBeLessThan(keys.indexOf(g.key));
+      if (g.variant.name.startsWith('floor-')) expect(g.entry).toEqual({ dir: 'bench/floor', name: 'main' });
+    }
+    expect(batch.groups.flatMap((g) => g.cells).every((c) => c.scenario === 'floor' && !c.dbAccounting)).toBe(true);
+  });
+
+  it('is not planned when --only or --variants leave out what it compares', () => {
+    expect(floorScenario.plan(getProfile('smoke'), { ...all, workloads: ['me'] })).toEqual([]);
+    expect(
+      floorScenario.plan(getProfile('smoke'), { ...all, workloads: ['public', 'me'], variants: VARIANTS.filter((v) => v.name !== 'session-cached') }),
+    ).toEqual([]);
+  });
+});
+
+describe("readCounters (the bench reading a server's /metrics)", () => {
+  it('keeps the counters it reports, summed over labels', () => {
+    const text = [
+      '# HELP session_cache_lookups_total x',
+      'session_cache_lookups_total{result="hit"} 90',
+      'session_cache_lookups_total{result="miss"} 10',
+      'auth_outcomes_total{outcome="ok"} 100',
+      'db_queries_total{statement="sess_find"} 7',
+      'db_queries_total{statement="unnamed"} 3',
+      'http_requests_total{method="GET",route="/auth/me",status="200"} 100',
+      'process_cpu_seconds_total 1.5',
+    ].join('\n');
+    expect(readCounters(text)).toEqual({ cacheHits: 90, cacheMisses: 10, auth_ok: 100, dbQueries: 10, httpRequests: 100 });
+  });
+});
+
+describe('groupOf (bench/profile.ts)', () => {
+  it('puts a function where its code lives', () => {
+    expect(groupOf('file:///app/node_modules/pg-protocol/dist/parser.js', 'parse')).toBe('pg');
+    expect(groupOf('file:///app/node_modules/@koa/router/dist/index.js', 'dispatch')).toBe('router');
+    expect(groupOf('file:///app/node_modules/koa/lib/response.js', 'set')).toBe('koa and its helpers');
+    expect(groupOf('file:///app/dist/servers/core/http/security-headers.js', '')).toBe('ours: servers/');
+    expect(groupOf('node:internal/crypto/hash', 'digest')).toBe('node: crypto');
+    expect(groupOf('', '(garbage collector)')).toBe('GC');
+  });
+});

@@ -1,0 +1,35 @@
+// The floor servers (bench/floor/main.ts) and one of ours with metrics off, described as variants
+// so the harness starts, loads and measures them like ours. Not in the VARIANTS registry: they are
+// references for bench/scenarios/floor.ts only, never part of the workloads or headline tables.
+import type { ServerEntry } from '../../scripts/instances';
+import type { Variant } from '../variants';
+
+export const FLOOR_ENTRY: ServerEntry = { dir: 'bench/floor', name: 'main' };
+
+const floor = (kind: 'public' | 'jwt' | 'session', strategy: Variant['strategy'], description: string): Variant => ({
+  name: `floor-${kind}`,
+  strategy,
+  env: { AUTH_VARIANT: `floor-${kind}`, FLOOR: kind },
+  description,
+  workloads: kind === 'public' ? ['public'] : ['me'],
+  scaling: false,
+  revocation: false,
+});
+
+export const FLOOR_PUBLIC = floor('public', 'jwt', 'plain Koa, one JSON route answering the catalog from memory');
+export const FLOOR_JWT = floor('jwt', 'jwt', 'plain Koa + one jsonwebtoken verify middleware with a KeyObject');
+export const FLOOR_SESSION = floor('session', 'session', 'plain Koa + SHA-256(cookie) + one prepared SELECT by primary key');
+
+/** Our jwt server without the metrics middleware and listener: what /metrics costs per request. */
+export const JWT_METRICS_OFF: Variant = {
+  name: 'jwt-metrics-off',
+  strategy: 'jwt',
+  env: { AUTH_VARIANT: 'jwt', METRICS_ENABLED: '0' },
+  description: 'the jwt server with METRICS_ENABLED=0 (no request metrics, no metrics listener)',
+  workloads: ['public'],
+  scaling: false,
+  revocation: false,
+  comparedWith: 'jwt',
+};
+
+export const FLOOR_VARIANTS = [FLOOR_PUBLIC, FLOOR_JWT, FLOOR_SESSION, JWT_METRICS_OFF];

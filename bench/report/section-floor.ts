@@ -1,0 +1,129 @@
+// Our production-grade servers against the minimum (ISSUE 11): the floor cells of the same run,
+// what ours cost over them per request, the targets as pass/FAIL, what /metrics costs, the
+// servers' own counters (session-cached hit ratio, round trips per request) and start-up to ready.
+import type { CellMetrics } from './metrics';
+import type { Block, ModelContext, Section } from './model';
+import { int, num, pct, ratio } from './format';
+
+const ROWS: { workload: 'public' | 'me'; variant: string; floor: string | null }[] = [
+  { workload: 'public', variant: 'jwt', floor: 'floor-public' },
+  { workload: 'public', variant: 'jwt-metrics-off', floor: 'floor-public' },
+  { workload: 'public', variant: 'floor-public', floor: null },
+  { workload: 'me', variant: 'jwt', floor: 'floor-jwt' },
+  { workload: 'me', variant: 'floor-jwt', floor: null },
+  { workload: 'me', variant: 'session', floor: 'floor-session' },
+  { workload: 'me', variant: 'session-cached', floor: 'floor-session' },
+  { workload: 'me', variant: 'floor-session', floor: null },
+];
+
+/** Targets of ISSUE 11, on this run's medians. */
+const METRICS_COST_TARGET_US = 3;
+const STARTUP_TARGET_MS = 400;
+
+function find(ctx: ModelContext, workload: string, variant: string): CellMetrics | undefined {
+  return [...ctx.metrics.values()].find((m) => m.cell.scenario === 'floor' && m.cell.workload === workload && m.cell.variant === variant);
+}
+
+const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'pass' : '**FAIL**');
+const div = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? null : a / b);
+
+/** From the counters the cell's own servers reported (bench/server-metrics.ts): cache hit ratio, round trips per request. */
+function countersOf(m: CellMetrics | undefined): { hitRatio: number | null; queriesPerRequest: number | null } {
+  const c = m?.cell.serverMetrics;
+  if (!c) return { hitRatio: null, queriesPerRequest: null };
+  const lookups = (c.cacheHits ?? 0) + (c.cacheMisses ?? 0);
+  return { hitRatio: lookups > 0 ? (c.cacheHits ?? 0) / lookups : null, queriesPerRequest: div(c.dbQueries ?? 0, c.httpRequests) };
+}
+
+export function floorSection(ctx: ModelContext): Section | null {
+  if (![...ctx.metrics.values()].some((m) => m.cell.scenario === 'floor')) return null;
+  const blocks: Block[] = [
+    {
+      kind: 'paragraph',
+      text: "What our servers cost over minimal peers written in this repository (bench/floor/), measured in the same interleaved rounds on the same databases and credentials: `floor-public` is plain Koa with one JSON route, `floor-jwt` adds one jsonwebtoken verify with a KeyObject, `floor-session` SHA-256 of the cookie and one prepared SELECT by primary key. Ours add security headers, request ids, the error funnel, the 7-claim check, idle + absolute expiry, disabled users and credential cutoffs, and /metrics. CPU is per response, from /proc; `× floor` is the floor's cost over ours (above 1 = ours is cheaper) and our req/s over the floor's.",
+    },
+  ];
+  const rows = ROWS.flatMap(({ workload, variant, floor }) => {
+    const m = find(ctx, workload, variant);
+    if (!m) return [];
+    const f = floor ? find(ctx, workload, floor) : undefined;
+    const counters = countersOf(m);
+    return [
+      [
+        `\`${workload}\``,
+        variant,
+        int(m.rps.median),
+        f ? ratio(div(m.rps.median, f.rps.median)) : '',
+        num(m.serverCpuUs),
+        f ? ratio(div(f.serverCpuUs, m.serverCpuUs)) : '',
+        workload === 'me' ? num(m.postgresCpuUs) : '',
+        f && workload === 'me' && variant.startsWith('session') ? ratio(div(f.postgresCpuUs, m.postgresCpuUs)) : '',
+        counters.queriesPerRequest === null ? '' : num(counters.queriesPerRequest),
+        counters.hitRatio === null ? '' : pct(counters.hitRatio, 1),
+      ],
+    ];
+  });
+  blocks.push({
+    kind: 'table',
+    id: 'floor',
+    caption:
+      "Ours against the floor (medians over the rounds). Round trips and the cache hit ratio are the servers' own /metrics counters over the cell's runs",
+    columns: [
+      { label: 'workload' },
+      { label: 'server' },
+      { label: 'req/s', align: 'right' },
+      { label: '× floor', align: 'right' },
+      { label: 'server CPU µs/req', align: 'right' },
+      { label: '× floor', align: 'right' },
+      { label: 'Postgres CPU µs/req', align: 'right' },
+      { label: '× floor', align: 'right' },
+      { label: 'DB round trips/req', align: 'right' },
+      { label: 'cache hit ratio', align: 'right' },
+    ],
+    rows,
+  });
+
+  const get = (w: string, v: string) => find(ctx, w, v);
+  const target = (what: string, value: number | null, goal: number, fmt: (x: number | null) => string = (x) => (x === null ? '–' : `${x.toFixed(3)}×`)) => [
+    what,
+    fmt(value),
+    `>= ${goal.toFixed(1)}×`,
+    verdict(value === null ? null : value >= goal),
+  ];
+  const publicJwt = get('public', 'jwt');
+  const metricsOff = get('public', 'jwt-metrics-off');
+  const metricsCost = publicJwt?.serverCpuUs != null && metricsOff?.serverCpuUs != null ? publicJwt.serverCpuUs - metricsOff.serverCpuUs : null;
+  const targets: string[][] = [
+    target("`/products` req/s vs the floor's public route", div(publicJwt?.rps.median, get('public', 'floor-public')?.rps.median), 0.9),
+    target('jwt `me` req/s vs the jwt floor', div(get('me', 'jwt')?.rps.median, get('me', 'floor-jwt')?.rps.median), 1.0),
+    target('session `me` server CPU: floor µs / ours µs', div(get('me', 'floor-session')?.serverCpuUs, get('me', 'session')?.serverCpuUs), 1.0),
+    target('session `me` Postgres CPU: floor µs / ours µs', div(get('me', 'floor-session')?.postgresCpuUs, get('me', 'session')?.postgresCpuUs), 1.0),
+    target('session-cached `me` req/s vs jwt `me`', div(get('me', 'session-cached')?.rps.median, get('me', 'jwt')?.rps.median), 1.0),
+    [
+      '/metrics: server CPU per `public` request, metrics on minus off',
+      metricsCost === null ? '–' : `${metricsCost.toFixed(1)} µs`,
+      `< ${METRICS_COST_TARGET_US} µs`,
+      verdict(metricsCost === null ? null : metricsCost < METRICS_COST_TARGET_US),
+    ],
+  ];
+  const startup = ctx.results.runtime?.startup;
+  if (startup) {
+    for (const s of ['session', 'jwt'] as const) {
+      const ms = startup.medianMs.compiled[s];
+      targets.push([
+        `${s}: start-up to /readyz 200, compiled (tsx: ${int(startup.medianMs.tsx[s])} ms)`,
+        `${int(ms)} ms`,
+        `<= ${STARTUP_TARGET_MS} ms`,
+        verdict(ms <= STARTUP_TARGET_MS),
+      ]);
+    }
+  }
+  blocks.push({
+    kind: 'table',
+    id: 'floor-targets',
+    caption: `Targets of the production runtime (ISSUE 11) on this run. The metrics cost is a difference of two medians of CPU per request, so its noise is that of both (about ±2 µs on a shared machine); start-up is the median of ${startup?.repetitions ?? 5} spawns to the first /readyz 200 on a migrated database`,
+    columns: [{ label: 'target' }, { label: 'measured', align: 'right' }, { label: 'goal', align: 'right' }, { label: 'verdict' }],
+    rows: targets,
+  });
+  return { id: 'floor', title: 'Production runtime: ours against the floor', blocks };
+}

@@ -1,0 +1,74 @@
+// Our servers against the minimum (ISSUE 11): the floor servers of bench/floor/ measured in the same
+// run, in the same interleaved rounds as ours, on the same databases and credentials. `public`:
+// jwt's GET /products, the same server with metrics off (the metrics' cost per request) and the
+// plain Koa route; `me`: jwt, session and session-cached against their floors.
+import type { InstanceGroupSpec } from '../fleet';
+import { FLOOR_ENTRY, FLOOR_JWT, FLOOR_PUBLIC, FLOOR_SESSION, JWT_METRICS_OFF } from '../floor/floor-variants';
+import { VARIANTS, type Variant } from '../variants';
+import { getWorkload, type WorkloadName } from '../workloads';
+import type { CellPlan, GroupPlan, Scenario } from './types';
+
+const ours = (name: string) => VARIANTS.find((v) => v.name === name) as Variant;
+
+export const floorScenario: Scenario = {
+  name: 'floor',
+  method:
+    'Our servers and minimal peers written in this repository (bench/floor/: plain Koa with one route; plus one jsonwebtoken verify with a KeyObject; plus SHA-256 of the cookie and one prepared SELECT by primary key) on one instance each, interleaved round by round. A floor server shares the database of the server that issued its credentials. `jwt-metrics-off` is the jwt server with METRICS_ENABLED=0: its difference to `jwt` on `public` is the cost of /metrics per request.',
+  plan(profile, selection) {
+    // Runs with the default selection (all workloads), not when --only or --variants narrow it.
+    const wanted: WorkloadName[] = ['public', 'me'];
+    if (
+      !wanted.every((w) => selection.workloads.includes(w)) ||
+      !['jwt', 'session', 'session-cached'].every((v) => selection.variants.some((x) => x.name === v))
+    ) {
+      return [];
+    }
+    const spec = (variant: Variant, extra: Partial<InstanceGroupSpec> = {}): InstanceGroupSpec => ({
+      key: `floor/${variant.name}`,
+      variant,
+      count: 1,
+      database: `floor_${variant.name.replace(/-/g, '_')}`,
+      ...extra,
+    });
+    const fleet: InstanceGroupSpec[] = [
+      spec(ours('jwt')),
+      spec(JWT_METRICS_OFF, { issuer: 'floor/jwt' }),
+      spec(FLOOR_PUBLIC, { issuer: 'floor/jwt', entry: FLOOR_ENTRY }),
+      spec(FLOOR_JWT, { issuer: 'floor/jwt', entry: FLOOR_ENTRY }),
+      spec(ours('session')),
+      spec(FLOOR_SESSION, { issuer: 'floor/session', entry: FLOOR_ENTRY }),
+      spec(ours('session-cached')),
+    ];
+    const cell = (workload: WorkloadName, variant: Variant): CellPlan => ({
+      id: `floor/${workload}/${variant.name}`,
+      scenario: 'floor',
+      workload,
+      variant,
+      fleetKey: `floor/${variant.name}`,
+      instances: 1,
+      connections: getWorkload(workload).connections(profile),
+      outcome: [],
+      // Floor servers share their issuer's database: per-request database counters would mix.
+      dbAccounting: false,
+      label: `${variant.name} ${workload} (floor)`,
+    });
+    const group = (workload: WorkloadName, variants: Variant[]): GroupPlan => ({
+      id: `floor/${workload}`,
+      title: `floor ${workload}: ${variants.map((v) => v.name).join(' vs ')}`,
+      cells: variants.map((v) => cell(workload, v)),
+      warmupSeconds: profile.warmupSeconds,
+      roundSeconds: profile.roundSeconds,
+      rounds: profile.rounds,
+    });
+    return [
+      {
+        fleet,
+        users: { steady: getWorkload('me').connections(profile) },
+        groups: [
+          group('public', [ours('jwt'), JWT_METRICS_OFF, FLOOR_PUBLIC]),
+          group('me', [ours('jwt'), FLOOR_JWT, ours('session'), FLOOR_SESSION, ours('session-cached')]),
+        ],
+      },
+    ];
+  },
+};

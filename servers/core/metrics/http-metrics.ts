@@ -1,0 +1,77 @@
+// Request count and latency per route template and status: the RED metrics of every HTTP service.
+// Cost matters (ISSUE 11: < 3 µs per request): one Map lookup and one bucket search per request,
+// handed to the registry only when scraped (registry.ts says why not prom-client's Histogram).
+import type { Middleware } from 'koa';
+import { Buckets, scrapedMetric } from './registry';
+
+// 0.5 ms .. 2.5 s: a memory-only route answers in well under 1 ms, a login (scrypt) in ~40 ms, and
+// anything past the 5 s statement timeout is a 503 the buckets need not resolve.
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+interface Series {
+  labels: { method: string; route: string; status: string };
+  duration: Buckets;
+}
+const series = new Map<string, Series>();
+
+// The only values `route` takes: the router's templates (/cart/items/:sku, never /cart/items/ABC-1)
+// or "unmatched" for 404s, so a scanner probing random paths cannot grow the label set.
+const UNMATCHED = 'unmatched';
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+interface MatchedLayer {
+  path: string;
+  methods: string[];
+}
+
+/**
+ * The template of the route this request reached. Not `ctx._matchedRoute`: @koa/router overwrites it
+ * with each layer it runs, so a `router.use()` guard that answers 401 would leave its own pattern
+ * there. `ctx.matched` lists every layer whose path matched: the last route layer (one with methods)
+ * that takes this method is the route; a path with routes for other methods only (405) gets theirs.
+ */
+function routeOf(ctx: { matched?: MatchedLayer[]; method: string }): string {
+  const matched = ctx.matched;
+  if (matched === undefined) return UNMATCHED;
+  let pathOnly: string | null = null;
+  for (let i = matched.length - 1; i >= 0; i--) {
+    const layer = matched[i];
+    if (layer.methods.length === 0) continue; // router.use() middleware, not a route
+    if (layer.methods.includes(ctx.method)) return layer.path;
+    pathOnly ??= layer.path;
+  }
+  return pathOnly ?? UNMATCHED;
+}
+
+function record(method: string, route: string, status: number, seconds: number): void {
+  const key = `${method} ${status} ${route}`;
+  let s = series.get(key);
+  if (s === undefined) {
+    s = { labels: { method, route, status: String(status) }, duration: new Buckets(BUCKETS) };
+    series.set(key, s);
+  }
+  s.duration.observe(seconds);
+}
+
+scrapedMetric('http_requests_total', 'HTTP requests answered, by method, route template and status.', 'counter', () =>
+  [...series.values()].map((s) => ({ labels: s.labels, value: s.duration.count })),
+);
+scrapedMetric(
+  'http_request_duration_seconds',
+  'Time from the request reaching Koa to the response body being handed to Node, by method, route template and status.',
+  'histogram',
+  () => [...series.values()].flatMap((s) => s.duration.samples('http_request_duration_seconds', s.labels)),
+);
+
+/** Mounted first, so it also times what the error funnel answers (4xx, 503). */
+export function httpMetrics(): Middleware {
+  return async (ctx, next) => {
+    const start = performance.now();
+    try {
+      await next();
+    } finally {
+      const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
+      record(method, routeOf(ctx as typeof ctx & { matched?: MatchedLayer[] }), ctx.status, (performance.now() - start) / 1000);
+    }
+  };
+}

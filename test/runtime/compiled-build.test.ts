@@ -1,0 +1,106 @@
+// npm run build: dist/ runs with plain node (no TypeScript loader), serves /healthz and /metrics,
+// maps stack traces to .ts lines, and the floor servers of the bench answer like ours.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, startInstance } from '../../scripts/instances';
+import { ApiClient, newDatabase, stopAllServers, TEST_JWT_KEYS } from '../support/harness';
+import { sampleValue, scrape } from './prometheus-text';
+
+const started: { stop(): Promise<void> }[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((s) => s.stop()));
+  await stopAllServers();
+});
+
+beforeAll(() => {
+  // Builds only when dist/ is missing or older than a source (a full build takes ~10-30 s here).
+  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'build.ts'), '--if-stale'], { cwd: REPO_ROOT, stdio: 'pipe' });
+}, 180_000);
+
+/** The command line of a running process, as the kernel has it. */
+const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean);
+
+describe('the compiled servers', () => {
+  it.each(['session', 'jwt'] as const)(
+    '%s: starts from dist/ with plain node and answers /healthz, /readyz and /metrics',
+    async (strategy) => {
+      const db = await newDatabase();
+      const inst = await startInstance({
+        strategy,
+        databaseUrl: db,
+        runtime: 'compiled',
+        startTimeoutMs: 60_000,
+        env: { JWT_KEYS: TEST_JWT_KEYS, SCRYPT_LOG_N: '10' },
+      });
+      started.push(inst);
+      expect(inst.runtime).toBe('compiled');
+      const args = cmdline(inst.pid);
+      expect(args.slice(1)).toEqual(['--enable-source-maps', join(REPO_ROOT, 'dist', 'servers', strategy, 'main.js')]);
+      expect(args.join(' ')).not.toContain('tsx');
+
+      const health = await fetch(`${inst.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', strategy });
+      expect((await fetch(`${inst.url}/readyz`)).status).toBe(200); // migrations were found in dist/ and applied
+      expect((await fetch(`${inst.url}/`)).status).toBe(200); // the demo page was copied beside the code
+      const metrics = await scrape(inst.metricsUrl);
+      expect(sampleValue(metrics, 'http_requests_total', { method: 'GET', route: '/healthz', status: '200' })).toBe(1);
+    },
+    120_000,
+  );
+
+  it('maps stack traces to the TypeScript source (source maps)', () => {
+    const compiled = join(REPO_ROOT, 'dist', 'servers', 'core', 'config.js');
+    const r = spawnSync(process.execPath, ['--enable-source-maps', '-e', `require(${JSON.stringify(compiled)}).loadConfig('jwt', {})`], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('DATABASE_URL is required');
+    expect(r.stderr).toMatch(/servers\/core\/config\.ts:\d+:\d+/);
+  });
+});
+
+describe('the floor servers (bench/floor)', () => {
+  it('answer GET /products and GET /auth/me with the same shapes as ours, and 401 without a credential', async () => {
+    const db = await newDatabase();
+    const env = { JWT_KEYS: TEST_JWT_KEYS, SCRYPT_LOG_N: '10' };
+    const [jwt, session] = await Promise.all(
+      (['jwt', 'session'] as const).map((strategy) => startInstance({ strategy, databaseUrl: db, env, startTimeoutMs: 90_000 })),
+    );
+    started.push(jwt, session);
+    const floor = async (kind: string, strategy: 'jwt' | 'session') => {
+      const inst = await startInstance({
+        strategy,
+        databaseUrl: db,
+        env: { ...env, FLOOR: kind },
+        entry: { dir: 'bench/floor', name: 'main' },
+        startTimeoutMs: 90_000,
+      });
+      started.push(inst);
+      return inst;
+    };
+    const [pub, floorJwt, floorSession] = await Promise.all([floor('public', 'jwt'), floor('jwt', 'jwt'), floor('session', 'session')]);
+
+    const ours = await (await fetch(`${jwt.url}/products`)).json();
+    const floors = await (await fetch(`${pub.url}/products`)).json();
+    expect(floors).toEqual(ours);
+    expect(ours.products.length).toBeGreaterThan(0);
+
+    // Credentials issued by our servers (same keys, same database) are accepted by the floors.
+    for (const [server, floorInst, strategy] of [
+      [jwt, floorJwt, 'jwt'],
+      [session, floorSession, 'session'],
+    ] as const) {
+      const user = await new ApiClient(strategy, server.url).signUp();
+      const mine = await user.get('/auth/me');
+      const theirs = await user.clone(floorInst.url).get('/auth/me');
+      expect(mine.status).toBe(200);
+      expect(theirs.status).toBe(200);
+      expect(theirs.body.user).toEqual(mine.body.user);
+      expect(Object.keys(theirs.body.credential).sort()).toEqual(Object.keys(mine.body.credential).sort());
+      expect({ ...theirs.body.credential, variant: 'x' }).toEqual({ ...mine.body.credential, variant: 'x' });
+      const anonymous = await fetch(`${floorInst.url}/auth/me`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.json()).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+    }
+  }, 240_000);
+});
