@@ -31,7 +31,8 @@ export async function startRoundRobinProxy(upstreams: string[], opts: { port?: n
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-host'] = req.headers.host ?? '';
     const upstream = request({ hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers));
+      // The demo page reads its set-up from this header (servers/core/web/setup.mjs), as behind nginx.
+      res.writeHead(answer.statusCode ?? 502, { ...withoutHopByHop(answer.headers), 'x-load-balancer': 'node-proxy' });
       answer.pipe(res);
     });
     upstream.on('error', () => {
