@@ -38,7 +38,11 @@ COPY tsconfig.json ./
 COPY servers ./servers
 COPY scripts ./scripts
 COPY bench ./bench
+# Runs the bench as the owner of the mounted results folder (compose starts it as root for that
+# switch alone; see the script): the report lands in ./results on a clone owned by any uid.
+COPY --chmod=755 deploy/bench-entrypoint.sh /usr/local/bin/bench-entrypoint
 USER node
+ENTRYPOINT ["bench-entrypoint"]
 CMD ["npm", "run", "bench"]
 
 # The servers (the default target: `docker build .`).
