@@ -7,6 +7,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { type Stack, startStack } from '../../deploy/local-stack';
 import { type RoundRobinProxy, startRoundRobinProxy } from '../../deploy/round-robin-proxy';
+import { generateJwtKeys, startInstance } from '../../scripts/instances';
 import { newDatabase, uniqueUsername } from '../support/harness';
 import { launchBrowser, type TestBrowser } from './browser';
 import {
@@ -26,6 +27,7 @@ import {
   withinViewportWidth,
 } from './demo-page';
 
+let databaseUrl: string;
 let stack: Stack;
 let proxies: { session: RoundRobinProxy; jwt: RoundRobinProxy };
 let browser: TestBrowser;
@@ -35,7 +37,8 @@ const problems: string[][] = [];
 beforeAll(async () => {
   // Chromium first: on a machine without it this fails at once, naming the package to install.
   browser = await launchBrowser();
-  stack = await startStack({ databaseUrl: await newDatabase(), instances: 3, balancer: 'nginx', env: { SCRYPT_LOG_N: '10' }, urlHost: '127.0.0.1' });
+  databaseUrl = await newDatabase();
+  stack = await startStack({ databaseUrl, instances: 3, balancer: 'nginx', env: { SCRYPT_LOG_N: '10' }, urlHost: '127.0.0.1' });
   // The Node proxy of `npm run demo --no-nginx`, in front of the same instances.
   proxies = {
     session: await startRoundRobinProxy(stack.session.map((i) => i.url)),
@@ -232,6 +235,30 @@ describe('the page served directly by one instance (no load balancer, plain HTTP
     const { verdict } = await replay(page);
     expect(verdict).toContain('Only one instance answered');
     await idle(page);
+  });
+});
+
+describe('jwt-denylist (one instance of its own)', () => {
+  it('refuses the token once its login is revoked elsewhere, and the page says why', async () => {
+    const env = { AUTH_VARIANT: 'jwt-denylist', JWT_KEYS: generateJwtKeys('denylist'), SCRYPT_LOG_N: '10', HOST: '127.0.0.1' };
+    const instance = await startInstance({ strategy: 'jwt', databaseUrl, env, startTimeoutMs: 60_000 });
+    try {
+      const name = uniqueUsername('e2e');
+      const first = await newPage();
+      await open(first, instance.url);
+      await register(first, name);
+      expect((await replay(first)).verdict).toContain('Accepted.');
+      const second = await newPage();
+      await open(second, instance.url);
+      await logIn(second, name);
+      await click(second, 'button:has-text("Log out everywhere")');
+      const { rows, verdict } = await replay(first);
+      expect(rows).toEqual([{ instance: instance.instanceId, accepted: 0, rejected: 9, other: 0 }]);
+      expect(verdict).toContain('Rejected (401).');
+      expect(verdict).toContain('the jwt-denylist variant looks the login up in PostgreSQL on every request');
+    } finally {
+      await instance.stop();
+    }
   });
 });
 

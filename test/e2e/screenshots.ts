@@ -4,8 +4,9 @@
 //
 //   npx tsx test/e2e/screenshots.ts [out-dir] [--balancer nginx|node|none]
 //
-// Writes <out-dir>/<session|jwt>-<width>.png (default out-dir: a new temp folder, printed). The
-// README's docs/demo-page.png is jwt-1280.png of an nginx run, cropped to the viewport.
+// Writes <out-dir>/<session|jwt>-<width>.png (the whole page) and -top.png (the first screen), and
+// demo-page.png: the jwt page at 1280 px from the decoded token to the replay verdict, the README's
+// docs/demo-page.png (default out-dir: a new temp folder, printed).
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,6 +47,14 @@ async function main(): Promise<void> {
         await replay(page);
         await page.screenshot({ path: join(out, `${kind}-${width}.png`), fullPage: true });
         await page.screenshot({ path: join(out, `${kind}-${width}-top.png`) });
+        if (kind === 'jwt' && width === 1280) {
+          const from = await page.locator('#credential-card').boundingBox();
+          const to = await page.locator('#replay-card').boundingBox();
+          if (from && to) {
+            const clip = { x: 0, y: from.y - 16, width, height: to.y + to.height - from.y + 32 };
+            await page.screenshot({ path: join(out, 'demo-page.png'), fullPage: true, clip });
+          }
+        }
         await context.close();
       }
     }

@@ -60,11 +60,7 @@ function renderSessionCredential(state) {
           h('code', {}, 'sid'),
           '. Served over HTTPS it becomes ',
           h('code', {}, '__Host-sid'),
-          ' (',
-          h('code', {}, 'npm run demo'),
-          ' with nginx installed, or ',
-          h('code', {}, 'docker compose up'),
-          ', serve the page over HTTPS).',
+          '.',
         ),
     me &&
       h(
