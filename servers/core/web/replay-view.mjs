@@ -95,9 +95,11 @@ function acceptedText(state) {
 }
 
 function rejectedText(state, r) {
-  const everywhere = isBalanced(state) ? ' on every instance' : '';
   if (!isJwt(state)) {
-    if (r.cookieHeld) return ` The session row is gone from the database, so the id is refused at once${everywhere}: revocation is immediate.`;
+    if (r.cookieHeld) {
+      const who = isBalanced(state) ? 'the shared database, so every instance' : 'the database, so the instance';
+      return ` The session row is gone from ${who} refuses the id at once: revocation is immediate.`;
+    }
     return ' These requests carried no cookie at all (see above). The server deleted the session as well, so even a stolen copy of the old id gets 401.';
   }
   const exp = expiry(r.token);
