@@ -48,12 +48,12 @@ async function main(): Promise<void> {
         await page.screenshot({ path: join(out, `${kind}-${width}.png`), fullPage: true });
         await page.screenshot({ path: join(out, `${kind}-${width}-top.png`) });
         if (kind === 'jwt' && width === 1280) {
-          const from = await page.locator('#credential-card').boundingBox();
-          const to = await page.locator('#replay-card').boundingBox();
-          if (from && to) {
-            const clip = { x: 0, y: from.y - 16, width, height: to.y + to.height - from.y + 32 };
-            await page.screenshot({ path: join(out, 'demo-page.png'), fullPage: true, clip });
-          }
+          // Page coordinates (boundingBox() is relative to the scrolled viewport; the clip is not).
+          const [top, bottom] = await page.evaluate(() => [
+            (document.getElementById('credential-card')?.getBoundingClientRect().top ?? 0) + window.scrollY,
+            (document.getElementById('replay-card')?.getBoundingClientRect().bottom ?? 0) + window.scrollY,
+          ]);
+          await page.screenshot({ path: join(out, 'demo-page.png'), fullPage: true, clip: { x: 0, y: top - 16, width, height: bottom - top + 32 } });
         }
         await context.close();
       }
