@@ -294,6 +294,23 @@ describe('the text matches the set-up the page runs in', () => {
     }
   });
 
+  it('a balancer that does not name itself (an ingress): the page notices the second instance', async () => {
+    const silent = await startRoundRobinProxy(
+      stack.jwt.map((i) => i.url),
+      { announce: null },
+    );
+    try {
+      const page = await newPage();
+      await journey(page, silent.url);
+      expect(await page.textContent('[data-testid=setup]')).toBe('instances behind a load balancer');
+      expect(await visibleText(page, '[data-testid=setup-text]')).toContain('behind a load balancer (no sticky sessions)');
+      const text = await visibleText(page);
+      expect(text).not.toMatch(/talks to one instance|TLS|nginx/);
+    } finally {
+      await silent.stop();
+    }
+  });
+
   it('one instance, nothing in front (npm run dev): no word of a load balancer', async () => {
     for (const url of [stack.session[0].url, stack.jwt[0].url]) {
       const page = await newPage();

@@ -11,7 +11,7 @@ const LOG_LENGTH = 80;
 export const state = {
   /** GET /healthz: { strategy: 'session' | 'jwt', variant, instance } */
   info: null,
-  /** 'single' | 'node-proxy' | 'nginx': what stands in front of the instances (setup.mjs). */
+  /** 'single' | 'node-proxy' | 'nginx' | 'balanced': what stands in front of the instances (setup.mjs). */
   setup: 'single',
   /** { id, role, username? } while the page believes it is logged in. */
   user: null,
@@ -280,6 +280,11 @@ onRequest((entry) => {
   state.log.unshift(entry);
   state.log.length = Math.min(state.log.length, LOG_LENGTH);
   if (entry.instance) state.instances.set(entry.instance, (state.instances.get(entry.instance) ?? 0) + 1);
+  // No X-Load-Balancer header, yet a second instance answered: something balances without saying so.
+  if (state.setup === 'single' && state.instances.size > 1) {
+    state.setup = 'balanced';
+    document.body.dataset.setup = state.setup;
+  }
   renderRequests(state);
 });
 
