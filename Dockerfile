@@ -56,7 +56,11 @@ COPY bench ./bench
 # Built now, so `npm run bench` finds dist/ fresh and starts its server processes compiled.
 COPY --from=build /app/dist ./dist
 RUN touch dist/.build-stamp
+# Runs the bench as the owner of the mounted results folder (compose starts it as root for that
+# switch alone; see the script): the report lands in ./results on a clone owned by any uid.
+COPY --chmod=755 deploy/bench-entrypoint.sh /usr/local/bin/bench-entrypoint
 USER node
+ENTRYPOINT ["bench-entrypoint"]
 CMD ["npm", "run", "bench"]
 
 # The servers (the default target: `docker build .`).

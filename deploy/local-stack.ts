@@ -17,6 +17,8 @@ export interface StackOptions {
   jwtKeys?: string;
   /** Extra environment for every instance (SCRYPT_LOG_N, timeouts...). */
   env?: Record<string, string>;
+  /** Extra environment for the instances of one server (AUTH_VARIANT, ACCESS_TOKEN_TTL_SECONDS...). */
+  strategyEnv?: Partial<Record<Strategy, Record<string, string>>>;
   /** Fixed load balancer ports; free ones by default. */
   ports?: Partial<LbPorts>;
   /** Host name in the returned URLs: localhost (default, the certificate's name) or 127.0.0.1. */
@@ -59,6 +61,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         TRUST_PROXY: balancer === 'none' ? '0' : '1',
         ...(strategy === 'jwt' ? { JWT_KEYS: jwtKeys } : {}),
         ...opts.env,
+        ...opts.strategyEnv?.[strategy],
       },
       onLog: opts.onLog && ((line) => opts.onLog?.(instanceId, line)),
       startTimeoutMs: 60_000,

@@ -20,7 +20,12 @@ export interface RoundRobinProxy {
 }
 
 /** upstreams: base URLs of the instances (http://127.0.0.1:port). */
-export async function startRoundRobinProxy(upstreams: string[], opts: { port?: number; host?: string; urlHost?: string } = {}): Promise<RoundRobinProxy> {
+export async function startRoundRobinProxy(
+  upstreams: string[],
+  /** announce: the X-Load-Balancer value (default node-proxy); null sends none, as an ingress that does not name itself. */
+  opts: { port?: number; host?: string; urlHost?: string; announce?: string | null } = {},
+): Promise<RoundRobinProxy> {
+  const announce = opts.announce === undefined ? { 'x-load-balancer': 'node-proxy' } : opts.announce === null ? {} : { 'x-load-balancer': opts.announce };
   const targets = upstreams.map((u) => new URL(u));
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   let next = 0;
@@ -31,7 +36,8 @@ export async function startRoundRobinProxy(upstreams: string[], opts: { port?: n
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-host'] = req.headers.host ?? '';
     const upstream = request({ hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers));
+      // The demo page reads its set-up from this header (servers/core/web/setup.mjs), as behind nginx.
+      res.writeHead(answer.statusCode ?? 502, { ...withoutHopByHop(answer.headers), ...announce });
       answer.pipe(res);
     });
     upstream.on('error', () => {

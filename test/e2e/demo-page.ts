@@ -76,3 +76,41 @@ export async function instancesSeen(page: Page): Promise<string[]> {
 export async function documentCookie(page: Page): Promise<string> {
   return page.evaluate(() => document.cookie);
 }
+
+/** The page's visible text (innerText leaves out what CSS hides: the other set-ups' prose). */
+export async function visibleText(page: Page, selector = 'body'): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point: hidden prose must not count
+  return page.locator(selector).first().innerText();
+}
+
+/** How far the page scrolls sideways: 0 when it fits the viewport. */
+export async function sidewaysScroll(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/**
+ * Elements inside `container` that stick out of it, or scroll inside themselves sideways (as a
+ * `pre` with a long line does): [] when everything stays inside. One pixel of rounding is allowed.
+ */
+export async function overflowing(page: Page, container: string): Promise<string[]> {
+  return page.$eval(container, (box) => {
+    const outer = box.getBoundingClientRect();
+    const found: string[] = [];
+    for (const el of box.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue; // hidden
+      const name = `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(' ')[0]}` : ''}`;
+      if (r.left < outer.left - 1 || r.right > outer.right + 1) found.push(`${name} sticks out (${Math.round(r.left)}..${Math.round(r.right)})`);
+      else if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible') found.push(`${name} scrolls sideways`);
+    }
+    return found;
+  });
+}
+
+/** Whether an element lies wholly within the viewport's width (it can be seen without scrolling sideways). */
+export async function withinViewportWidth(page: Page, selector: string): Promise<boolean> {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.left >= 0 && r.right <= document.documentElement.clientWidth;
+  });
+}

@@ -4,7 +4,7 @@
 // instances trusting the proxy, one JWT key for all, non-root images with health checks, no key
 // committed), and the balancer's configuration rendered with compose's own values passes `nginx -t`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificate, TEMPLATE_PATH, templateVariables, testConfig, writeLocalConfig } from '../../deploy/nginx/local-nginx';
@@ -28,6 +28,8 @@ type Service = {
   command?: string[];
   read_only?: boolean;
   cap_drop?: string[];
+  cap_add?: string[];
+  user?: string;
 };
 
 /** Compose's variable interpolation with an empty environment: ${VAR:-default}, ${VAR}, $$. */
@@ -153,6 +155,44 @@ describe('docker-compose.yml', () => {
     expect(bench.command?.slice(0, 3)).toEqual(['npm', 'run', 'bench']);
     expect(bench.environment?.DATABASE_URL).toMatch(/@postgres:5432\//);
     expect(bench.ports).toBeUndefined();
+    expect(bench.volumes).toEqual(['./results:/app/results']);
+    // Root only to switch to the owner of ./results (below), with no capability but that switch.
+    expect(bench.user).toBe('root');
+    expect(bench.cap_drop).toEqual(['ALL']);
+    expect(bench.cap_add?.sort()).toEqual(['SETGID', 'SETUID']);
+  });
+});
+
+describe('deploy/bench-entrypoint.sh (the bench container writes ./results as its owner)', () => {
+  const script = join(ROOT, 'deploy', 'bench-entrypoint.sh');
+  const run = (resultsDir: string, command: string) =>
+    spawnSync('sh', [script, 'sh', '-c', command], { encoding: 'utf8', env: { ...process.env, RESULTS_DIR: resultsDir } });
+
+  it('runs the command as the uid and gid that own the results folder, which can then write there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'svt-bench-results-'));
+    try {
+      const isRoot = process.getuid?.() === 0;
+      // As root (the container, and CI): a folder owned by another user, as on a clone owned by uid 4321.
+      // Otherwise the folder is ours, and the script must leave the command as it is.
+      const [uid, gid] = isRoot ? [4321, 4322] : [process.getuid?.(), process.getgid?.()];
+      if (isRoot) chownSync(dir, 4321, 4322);
+      const result = run(dir, 'echo "$(id -u) $(id -g) $(id -G)"; touch "$RESULTS_DIR/report.md"');
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      const [u, g, ...groups] = result.stdout.trim().split(' ').map(Number);
+      expect([u, g]).toEqual([uid, gid]);
+      if (isRoot) expect(groups).toEqual([4322]); // root's supplementary groups are dropped
+      const written = statSync(join(dir, 'report.md'));
+      expect([written.uid, written.gid]).toEqual([uid, gid]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // The check belongs to the root path (the container under compose; CI runs as root too).
+  (process.getuid?.() === 0 ? it : it.skip)('refuses to start, saying why, when the results folder is not mounted', () => {
+    const result = run('/nonexistent-results', 'true');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('is not a directory');
   });
 });
 
@@ -160,6 +200,11 @@ describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const stages = dockerfile.split(/^FROM /m).slice(1);
   const stage = (name: string) => stages.find((s) => s.split('\n')[0].endsWith(` AS ${name}`)) ?? '';
+
+  it('gives the bench image the entrypoint that writes results as their owner', () => {
+    expect(stage('bench')).toMatch(/^ENTRYPOINT \["bench-entrypoint"\]/m);
+    expect(stage('bench')).toContain('deploy/bench-entrypoint.sh /usr/local/bin/bench-entrypoint');
+  });
 
   it('has the stages compose builds, each running as a non-root user', () => {
     for (const name of ['server', 'first-start', 'bench']) {

@@ -1,5 +1,6 @@
 // Every request the page makes goes through request(): it attaches what it is told to attach, reads
-// the X-Instance-Id response header (which instance answered) and reports the request to the list.
+// the X-Instance-Id response header (which instance answered) and X-Load-Balancer (which balancer,
+// if any, passed the request on: the page's set-up), and reports the request to the list.
 
 const listeners = [];
 
@@ -40,10 +41,18 @@ export async function request(method, path, { body, bearer, credential, tag } = 
     }
     Object.assign(entry, { status: res.status, instance: res.headers.get('X-Instance-Id'), ms: performance.now() - started });
     for (const fn of listeners) fn(entry);
-    return { status: res.status, ok: res.ok, data, instance: entry.instance, error: data?.error ?? null };
+    const balancer = res.headers.get('X-Load-Balancer');
+    return { status: res.status, ok: res.ok, data, instance: entry.instance, balancer, error: data?.error ?? null };
   } catch {
     Object.assign(entry, { status: 0, instance: null, ms: performance.now() - started });
     for (const fn of listeners) fn(entry);
-    return { status: 0, ok: false, data: null, instance: null, error: { code: 'network', message: 'No answer from the server (is it running?).' } };
+    return {
+      status: 0,
+      ok: false,
+      data: null,
+      instance: null,
+      balancer: null,
+      error: { code: 'network', message: 'No answer from the server (is it running?).' },
+    };
   }
 }

@@ -1,6 +1,7 @@
 // The demo page: state, the actions behind its buttons, and start-up. Rendering is in views.js.
 // The page uses the public API only, exactly as any client of these servers would.
 import { onRequest, request } from './api.mjs';
+import { setupFrom } from './setup.mjs';
 import { renderAll, renderCountdowns, renderRequests } from './views.mjs';
 
 /** How many times Replay sends the credential: three rounds over three instances. */
@@ -10,6 +11,8 @@ const LOG_LENGTH = 80;
 export const state = {
   /** GET /healthz: { strategy: 'session' | 'jwt', variant, instance } */
   info: null,
+  /** 'single' | 'node-proxy' | 'nginx' | 'balanced': what stands in front of the instances (setup.mjs). */
+  setup: 'single',
   /** { id, role, username? } while the page believes it is logged in. */
   user: null,
   /** GET /auth/me `credential`: what the server says about the credential in use. */
@@ -226,6 +229,7 @@ export const actions = {
       else row.other++;
       rows.set(key, row);
     }
+    const loginActive = isJwt() && [...rows.values()].some((r) => r.accepted > 0) ? await jwtLoginActive(bearer, credential) : null;
     state.replay = {
       rows: [...rows.values()],
       at: new Date(),
@@ -234,9 +238,27 @@ export const actions = {
       token: bearer,
       cookieHeld: state.cookieHeld,
       credential,
+      loginActive,
     };
+    if (loginActive === false && state.user && !state.event) {
+      say('Your login was revoked elsewhere (see Replay): the access token this page holds works until it expires, then you must log in again.', 'warn');
+    }
   }),
 };
+
+/**
+ * Whether the login (refresh token family) behind an access token is still active, asked as the
+ * token itself: GET /auth/sessions lists the user's active logins and marks the token's own one
+ * `current`. A login revoked in another browser (log out everywhere, Revoke) is missing from the
+ * list while its access token is still accepted: that is how the page tells "revoked, still works"
+ * from "simply valid". null: the server could not say (the token was refused meanwhile).
+ */
+async function jwtLoginActive(bearer, credential) {
+  const res = await request('GET', '/auth/sessions', { bearer, credential, tag: 'check' });
+  if (!res.ok) return null;
+  if (state.user && bearer === state.accessToken) state.sessions = res.data.sessions;
+  return res.data.sessions.some((s) => s.current);
+}
 
 async function logIn(username, password) {
   const res = await api('POST', '/auth/login', { username, password });
@@ -258,6 +280,11 @@ onRequest((entry) => {
   state.log.unshift(entry);
   state.log.length = Math.min(state.log.length, LOG_LENGTH);
   if (entry.instance) state.instances.set(entry.instance, (state.instances.get(entry.instance) ?? 0) + 1);
+  // No X-Load-Balancer header, yet a second instance answered: something balances without saying so.
+  if (state.setup === 'single' && state.instances.size > 1) {
+    state.setup = 'balanced';
+    document.body.dataset.setup = state.setup;
+  }
   renderRequests(state);
 });
 
@@ -272,6 +299,8 @@ async function start() {
     return;
   }
   state.info = health.data;
+  state.setup = setupFrom(health.balancer);
+  document.body.dataset.setup = state.setup;
   document.body.dataset.strategy = state.info.strategy;
   renderAll(state, actions);
   const products = await request('GET', '/products');

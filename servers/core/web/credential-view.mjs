@@ -1,6 +1,7 @@
 // The credential card (the decoded JWT, or the session cookie no script can see) and the sessions card.
 import { clock, countdown, h, kv, render } from './dom.mjs';
 import { decodeJwt } from './jwt.mjs';
+import { isBalanced } from './setup.mjs';
 
 const isJwt = (state) => state.info?.strategy === 'jwt';
 const https = () => location.protocol === 'https:';
@@ -57,7 +58,7 @@ function renderSessionCredential(state) {
           { class: 'muted small' },
           'Plain HTTP: the cookie cannot be Secure here, so it is named plain ',
           h('code', {}, 'sid'),
-          '. Behind the TLS load balancer it becomes ',
+          '. Served over HTTPS it becomes ',
           h('code', {}, '__Host-sid'),
           '.',
         ),
@@ -127,9 +128,11 @@ function renderJwtCredential(state) {
       h(
         'p',
         { class: 'muted small' },
-        "Anyone holding the token can read the claims (they are only base64url); only a holder of the servers' key can make a valid ",
+        "Anyone holding the token can read the claims (they are only base64url); only a holder of the servers' signing key can make a valid ",
         h('span', { class: 't-signature' }, 'signature'),
-        ', and every instance checks it without asking the database.',
+        isBalanced(state)
+          ? '. Every instance holds the same signing key, so each checks the signature alone, without asking the database.'
+          : '. The instance checks the signature with its key, without asking the database.',
       ),
     h(
       'p',

@@ -2,6 +2,7 @@
 import { $, clock, countdown, h, render } from './dom.mjs';
 import { badge } from './instances.mjs';
 import { decodeJwt } from './jwt.mjs';
+import { isBalanced } from './setup.mjs';
 
 const isJwt = (state) => state.info?.strategy === 'jwt';
 
@@ -15,7 +16,9 @@ function replayExplanation(state) {
       ];
     }
     if (state.event === 'revoked') return ['You revoked this login (its refresh token family). Replay sends the access token this page still holds.'];
-    return ['Replay sends the access token this page holds. Try it now, then log out (or log out everywhere) and replay the old token.'];
+    return [
+      'Replay sends the access token this page holds. Try it now; then log out here (or log out everywhere in a second browser or private window) and replay the token again.',
+    ];
   }
   if (state.event === 'revoked' || state.event === 'rejected') {
     return [
@@ -36,6 +39,81 @@ function replayExplanation(state) {
   ];
 }
 
+/** What ended the credential, as the page knows it: its own action, or the server's answer. */
+function revocationCause(r) {
+  if (r.event === 'logout') return 'You logged out: the server revoked the refresh token of this login.';
+  if (r.event === 'logout-all') return 'You logged out everywhere: the server revoked every refresh token of this user.';
+  if (r.event === 'revoked') return 'You revoked this login: its refresh token is dead.';
+  return [
+    'This login was revoked elsewhere (another browser logged out everywhere, or revoked it in its list of logins): its refresh token is dead, and ',
+    h('code', {}, 'GET /auth/sessions'),
+    ' no longer lists it.',
+  ];
+}
+
+function expiry(token) {
+  const { exp, iat } = decodeJwt(token)?.payload ?? {};
+  return exp ? { at: exp * 1000, lifetime: iat ? exp - iat : null } : null;
+}
+
+/** jwt, accepted although revoked: the window of statelessness, said plainly, with its reason. */
+function stillValidAfterRevocation(state, r, n) {
+  const exp = expiry(r.token);
+  const lifetime = exp?.lifetime ? ` (this server issues them for ${exp.lifetime >= 60 ? `${+(exp.lifetime / 60).toFixed(1)} min` : `${exp.lifetime} s`})` : '';
+  return [
+    h('strong', { class: 'warn' }, n === 1 ? 'Accepted, although this token was revoked.' : `Accepted by all ${n} instances, although this token was revoked.`),
+    ' ',
+    revocationCause(r),
+    ' Yet the access token still works until its ',
+    h('code', {}, 'exp'),
+    exp ? [' (', h('strong', {}, clock(exp.at)), ', ', countdown(exp.at), ')'] : '',
+    ', plus the clock tolerance the servers allow (',
+    h('code', {}, 'JWT_CLOCK_TOLERANCE_SECONDS'),
+    ', 30 s by default). Why: ',
+    n === 1 ? 'the instance accepts' : 'every instance accepts',
+    ' a JWT by checking its signature and expiry with the signing key alone. Nothing in the token can be switched off, and the ',
+    h('code', {}, state.info.variant),
+    ' variant asks no database, so the revocation takes effect only when the token expires',
+    lifetime,
+    '. The ',
+    h('code', {}, 'jwt-denylist'),
+    ' and ',
+    h('code', {}, 'jwt-push'),
+    ' variants close this window, at the price of a lookup on every request.',
+  ];
+}
+
+function acceptedText(state) {
+  if (!isBalanced(state)) {
+    return isJwt(state)
+      ? ' The instance checked the signature and expiry with its key, without asking the database.'
+      : ' The instance found the session in PostgreSQL.';
+  }
+  return isJwt(state)
+    ? ' Nothing is sticky: any instance accepts the token, because every instance holds the same signing key (none of them asks the database).'
+    : ' Nothing is sticky: any instance accepts the session, because every instance looks it up in the same PostgreSQL.';
+}
+
+function rejectedText(state, r) {
+  if (!isJwt(state)) {
+    if (r.cookieHeld) {
+      const who = isBalanced(state) ? 'the shared database, so every instance' : 'the database, so the instance';
+      return ` The session row is gone from ${who} refuses the id at once: revocation is immediate.`;
+    }
+    return ' These requests carried no cookie at all (see above). The server deleted the session as well, so even a stolen copy of the old id gets 401.';
+  }
+  const exp = expiry(r.token);
+  if (exp && exp.at <= r.at.getTime()) return [' The token expired at ', clock(exp.at), ': past its ', h('code', {}, 'exp'), ' nobody accepts it.'];
+  const variant = state.info.variant;
+  if (variant === 'jwt-denylist') {
+    return ' The token has not expired, but its login was revoked, and the jwt-denylist variant looks the login up in PostgreSQL on every request: the revocation counts at once.';
+  }
+  if (variant === 'jwt-push') {
+    return ' The token has not expired, but its login was revoked, and every jwt-push instance keeps revoked logins in memory, told by PostgreSQL (LISTEN/NOTIFY): the revocation counts within milliseconds.';
+  }
+  return ' The token is not valid any more.';
+}
+
 function verdict(state) {
   const r = state.replay;
   const accepted = r.rows.filter((row) => row.accepted > 0 && row.rejected === 0 && row.other === 0);
@@ -44,29 +122,13 @@ function verdict(state) {
   const ended = r.event === 'logout' || r.event === 'logout-all' || r.event === 'revoked' || r.event === 'rejected';
   const lines = [];
   if (accepted.length === n) {
-    lines.push(h('strong', { class: 'ok' }, n === 1 ? 'Accepted.' : `Accepted by all ${n} instances.`));
-    if (ended && isJwt(state)) {
-      const exp = decodeJwt(r.token)?.payload?.exp;
-      lines.push(
-        ' Although you ',
-        r.event === 'revoked' ? 'revoked this login' : r.event === 'rejected' ? 'were logged out' : 'logged out',
-        ', the token still works everywhere: nobody looks it up, so nothing can stop it before its ',
-        h('code', {}, 'exp'),
-        exp ? [' (', clock(exp * 1000), ', ', countdown(exp * 1000), ')'] : '',
-        `. That window is the price of the stateless check of the plain ${state.info.variant} variant; variants with a denylist close it at the cost of a lookup per request.`,
-      );
-    } else if (!ended) {
-      lines.push(' Nothing is sticky: any instance accepts the credential, because they share the database', isJwt(state) ? ' key' : '', '.');
+    if (isJwt(state) && (ended || r.loginActive === false)) lines.push(stillValidAfterRevocation(state, r, n));
+    else {
+      lines.push(h('strong', { class: 'ok' }, n === 1 ? 'Accepted.' : `Accepted by all ${n} instances.`));
+      if (!ended) lines.push(acceptedText(state));
     }
   } else if (rejected.length === n) {
-    lines.push(h('strong', { class: 'bad' }, n === 1 ? 'Rejected (401).' : `Rejected (401) by all ${n} instances.`));
-    if (!isJwt(state) && r.cookieHeld)
-      lines.push(' The session row is gone from the shared database, so every instance refuses the id at once: revocation is immediate.');
-    else if (!isJwt(state))
-      lines.push(
-        ' These requests carried no cookie at all (see above). The server deleted the session as well, so even a stolen copy of the old id gets 401 on every instance.',
-      );
-    else lines.push(' The token is expired or was revoked.');
+    lines.push(h('strong', { class: 'bad' }, n === 1 ? 'Rejected (401).' : `Rejected (401) by all ${n} instances.`), rejectedText(state, r));
   } else {
     lines.push(
       h('strong', { class: 'warn' }, 'Mixed answers: '),
@@ -78,7 +140,9 @@ function verdict(state) {
       h(
         'span',
         { class: 'muted small' },
-        " Only one instance answered: this page talks to a single instance directly. Open the load balancer's address to see round robin.",
+        isBalanced(state)
+          ? ' Only one instance answered: is only one running behind the load balancer?'
+          : ' Only one instance answered: this page talks to it directly, with nothing in front. npm run demo (or docker compose up) runs three of each server, so you can watch requests take turns.',
       ),
     );
   }

@@ -4,6 +4,7 @@ import { renderCredential, renderSessions } from './credential-view.mjs';
 import { clock, euros, h, relative, render } from './dom.mjs';
 import { badge } from './instances.mjs';
 import { renderReplay } from './replay-view.mjs';
+import { setupLabel } from './setup.mjs';
 
 const isJwt = (state) => state.info?.strategy === 'jwt';
 const https = () => location.protocol === 'https:';
@@ -29,7 +30,12 @@ export function renderAll(state, actions) {
 
 function renderHeader(state) {
   if (!state.info) return;
-  render('server-kind', h('strong', {}, `${state.info.strategy} server`), ` · variant ${state.info.variant} · ${https() ? 'HTTPS' : 'plain HTTP'}`);
+  render(
+    'server-kind',
+    h('strong', {}, `${state.info.strategy} server`),
+    ` · variant ${state.info.variant} · ${https() ? 'HTTPS' : 'plain HTTP'} · `,
+    h('span', { 'data-testid': 'setup' }, setupLabel(state.setup)),
+  );
 }
 
 function renderAccount(state, actions) {
@@ -189,13 +195,13 @@ export function renderRequests(state) {
     state.log.map((e) =>
       h(
         'tr',
-        { class: e.tag === 'replay' ? 'replay-row' : '' },
-        h('td', { class: 'muted' }, clock(e.at)),
-        h('td', {}, h('code', {}, `${e.method} ${e.path}`), e.tag === 'replay' ? h('span', { class: 'tag' }, 'replay') : ''),
-        h('td', { class: 'small' }, e.credential),
+        { class: e.tag ? 'replay-row' : '' },
+        h('td', { class: 'muted optional' }, clock(e.at)),
+        h('td', {}, h('code', {}, `${e.method} ${e.path}`), e.tag ? h('span', { class: 'tag' }, e.tag) : ''),
+        h('td', { class: 'small optional' }, e.credential),
         h('td', { class: statusClass(e.status) }, e.status || 'failed'),
         h('td', {}, badge(e.instance)),
-        h('td', { class: 'num muted' }, e.ms.toFixed(0)),
+        h('td', { class: 'num muted optional' }, e.ms.toFixed(0)),
       ),
     ),
   );
