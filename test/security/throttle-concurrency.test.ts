@@ -40,7 +40,12 @@ describe.each(STRATEGIES)('%s server', (strategy) => {
   describe(`per account (LOGIN_MAX_FAILURES=${ACCOUNT_LIMIT})`, () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startTestServer(strategy, { ...PATIENT_POOL, TRUST_PROXY: '1', LOGIN_MAX_FAILURES: String(ACCOUNT_LIMIT), LOGIN_CLIENT_MAX_FAILURES: '100000' });
+      server = await startTestServer(strategy, {
+        ...PATIENT_POOL,
+        TRUST_PROXY: '1',
+        LOGIN_MAX_FAILURES: String(ACCOUNT_LIMIT),
+        LOGIN_CLIENT_MAX_FAILURES: '100000',
+      });
     });
 
     it(`${BURST} concurrent wrong passwords for one account: at most ${ACCOUNT_LIMIT} are checked, the rest 429`, async () => {
@@ -75,7 +80,12 @@ describe.each(STRATEGIES)('%s server', (strategy) => {
   describe(`per client address (LOGIN_CLIENT_MAX_FAILURES=${CLIENT_LIMIT})`, () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startTestServer(strategy, { ...PATIENT_POOL, TRUST_PROXY: '1', LOGIN_MAX_FAILURES: '100', LOGIN_CLIENT_MAX_FAILURES: String(CLIENT_LIMIT) });
+      server = await startTestServer(strategy, {
+        ...PATIENT_POOL,
+        TRUST_PROXY: '1',
+        LOGIN_MAX_FAILURES: '100',
+        LOGIN_CLIENT_MAX_FAILURES: String(CLIENT_LIMIT),
+      });
     });
 
     it(`${CLIENT_BURST} concurrent wrong logins from one client (different usernames): at most ${CLIENT_LIMIT} are checked`, async () => {
