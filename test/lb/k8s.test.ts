@@ -3,6 +3,7 @@
 // held to the Kubernetes OpenAPI schema (kubernetes-schema.ts), every name it refers to exists, and
 // the invariants of the compose demo hold (non-root, read-only root filesystem, no privileges, no
 // secret in a committed file, probes and resources set, the metrics port never public).
+import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -429,7 +430,7 @@ describe('the servers behind the ingress', () => {
     expect([variant('overlays/demo', 'session'), variant('overlays/demo', 'jwt')]).toEqual(['session', 'jwt']);
     expect([variant('overlays/variants', 'session'), variant('overlays/variants', 'jwt')]).toEqual(['session-cached', 'jwt-push']);
     // ... each one the servers' own configuration accepts.
-    const env = { DATABASE_URL: 'postgres://x@y/z', JWT_KEYS: `k:${Buffer.alloc(32, 1).toString('base64url')}` };
+    const env = { DATABASE_URL: 'postgres://x@y/z', JWT_KEYS: `k:${randomBytes(32).toString('base64url')}` };
     expect(loadConfig('session', { ...env, AUTH_VARIANT: variant('overlays/variants', 'session') }).variant).toBe('session-cached');
     expect(loadConfig('jwt', { ...env, AUTH_VARIANT: variant('overlays/variants', 'jwt') }).variant).toBe('jwt-push');
   });
