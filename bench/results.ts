@@ -1,6 +1,7 @@
 // The raw results: the single source every report view is built from. Written once per run.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BudgetRecord, BudgetUse } from './budget';
 import type { Complexity } from './complexity';
 import type { CpuUsage, TableCounters } from './cost';
 import type { Environment } from './environment';
@@ -37,6 +38,8 @@ export interface RunRecord {
   cpu: CpuUsage;
   /** Variants that answer from memory: every instance answered from memory right after this run. */
   fromMemory?: boolean;
+  /** Budgeted cells (scaling): CFS throttling of Postgres' budget and of each instance's during the run. */
+  budget?: BudgetUse;
 }
 
 export interface DbWork {
@@ -69,6 +72,8 @@ export interface CellRecord {
   valid: boolean;
   problems: string[];
   diagnostics: { request: string; status: number; body: string }[];
+  /** The scaling scenario's CPU budgets, or why there were none (absent: the cell never asked for one). */
+  budget?: BudgetRecord;
 }
 
 export interface VariantRecord {

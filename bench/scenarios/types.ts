@@ -1,5 +1,6 @@
 // A scenario turns a profile and a selection into batches: the instances a batch needs alive, and
 // the groups of cells it runs. Cells of one group are interleaved round by round (A B A B ...).
+import type { BudgetPlan } from '../budget';
 import type { InstanceGroupSpec, UserPool } from '../fleet';
 import type { Profile } from '../profiles';
 import type { Variant } from '../variants';
@@ -31,6 +32,8 @@ export interface GroupPlan {
   warmupSeconds: number;
   roundSeconds: number;
   rounds: number;
+  /** Run the group on a budgeted mini-cluster (bench/budget.ts): Postgres and every instance on a CPU quota. */
+  budget?: BudgetPlan;
 }
 
 /** Revoke a credential on one instance, probe it on all of them (bench/revoke.ts runs it). */
