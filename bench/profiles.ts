@@ -35,6 +35,11 @@ export interface Profile {
     boundMs: number;
     maxProbesPerInstance: number;
   };
+  /**
+   * Notify fan-out (scenarios/fanout.ts): the instance counts a LISTEN/NOTIFY variant grows through,
+   * and logout revocations probed on every instance at each count.
+   */
+  fanout: { instances: number[]; repetitions: number; boundMs: number };
   /** Postgres goes away under load: probe loops per variant, and ms before the stop, down, after the restart. */
   outage: { connections: number; beforeMs: number; downMs: number; afterMs: number };
   /**
@@ -56,6 +61,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     loginConnections: 2,
     scaling: { instances: [1, 2], workload: 'me', warmupSeconds: 0.1, roundSeconds: 0.3, rounds: 1, budget: { postgresCores: 0.3, instanceCores: 0.15 } },
     revocation: { instances: 2, repetitions: 2, untilExpiryRepetitions: 1, boundMs: 200, maxProbesPerInstance: 2000 },
+    fanout: { instances: [2, 3], repetitions: 2, boundMs: 1000 },
     outage: { connections: 2, beforeMs: 300, downMs: 700, afterMs: 1500 },
     settleDbStats: false,
   },
@@ -73,6 +79,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     // inside the range; at 6 instances the budgets take 1.2 cores and leave 0.8 to the load generator.
     scaling: { instances: [1, 2, 3, 4, 6], workload: 'me', warmupSeconds: 0.5, roundSeconds: 1.5, rounds: 2, budget: { postgresCores: 0.3, instanceCores: 0.15 } },
     revocation: { instances: 3, repetitions: 10, untilExpiryRepetitions: 3, boundMs: 1000, maxProbesPerInstance: 5000 },
+    fanout: { instances: [2, 4, 8, 16, 32], repetitions: 6, boundMs: 2000 },
     // After the restart: the listener retries with backoff up to 5 s (servers/core/db/listener.ts).
     outage: { connections: 4, beforeMs: 1000, downMs: 2000, afterMs: 5000 },
     settleDbStats: true,
@@ -89,6 +96,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     // Smaller budgets make room for 8 instances on 2 cores (8 x 0.12 + 0.25 = 1.21 cores).
     scaling: { instances: [1, 2, 3, 4, 6, 8], workload: 'me', warmupSeconds: 2, roundSeconds: 5, rounds: 4, budget: { postgresCores: 0.25, instanceCores: 0.12 } },
     revocation: { instances: 3, repetitions: 30, untilExpiryRepetitions: 10, boundMs: 2000, maxProbesPerInstance: 20000 },
+    fanout: { instances: [2, 4, 8, 16, 32], repetitions: 20, boundMs: 3000 },
     outage: { connections: 4, beforeMs: 2000, downMs: 5000, afterMs: 10000 },
     settleDbStats: true,
   },

@@ -5,6 +5,7 @@ import type { BudgetRecord, BudgetUse } from './budget';
 import type { Complexity } from './complexity';
 import type { CpuUsage, TableCounters } from './cost';
 import type { Environment } from './environment';
+import type { FanoutResults } from './fanout';
 import type { LatencyUs } from './fire';
 import type { Profile } from './profiles';
 import type { OutageBin, OutageMarks, OutageSummary } from './outage-timeline';
@@ -139,6 +140,8 @@ export interface RunResults {
   revocation?: RevocationResults;
   /** The outage scenario (absent when it did not run). */
   outage?: OutageResults;
+  /** The fan-out scenario (absent when it did not run). */
+  fanout?: FanoutResults;
   complexity: Complexity;
   /** Cookie names each variant's login response set. */
   cookies: Record<string, string[]>;

@@ -6,7 +6,7 @@ import type { Profile } from '../profiles';
 import type { Variant } from '../variants';
 import type { WorkloadName } from '../workloads';
 
-export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage';
+export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage' | 'fanout';
 
 export interface CellPlan {
   id: string;
@@ -71,12 +71,25 @@ export interface OutagePlan {
   estimateSeconds: number;
 }
 
+/** Notify fan-out as instances are added (bench/fanout.ts runs it). */
+export interface FanoutPlan {
+  /** One group per variant, started at the smallest count and grown step by step. */
+  fleetKeys: string[];
+  instances: number[];
+  /** Logout revocations per step (each with a fresh user), probed on every instance. */
+  repetitions: number;
+  boundMs: number;
+  maxProbesPerInstance: number;
+  estimateSeconds: number;
+}
+
 export interface Batch {
   fleet: InstanceGroupSpec[];
   users: Partial<Record<UserPool, number>>;
   groups: GroupPlan[];
   revocation?: RevocationPlan;
   outage?: OutagePlan;
+  fanout?: FanoutPlan;
 }
 
 export interface Selection {
@@ -85,6 +98,7 @@ export interface Selection {
   scaling: boolean;
   revocation: boolean;
   outage: boolean;
+  fanout: boolean;
   variants: Variant[];
 }
 
