@@ -1,6 +1,6 @@
 // The budgeted mini-cluster of one measured group: Postgres (the postmaster and every process it
 // has started; backends forked later inherit its group) on one CPU budget, every server instance on
-// its own, the load generator (this process) on none. Applied after start-up and logins (a 0.15-core
+// its own, the load generator (this process) on none; all three above other processes (cgroup.ts). Applied after start-up and logins (a 0.15-core
 // budget would make a TypeScript server take ~20 s to start), released when the group ends so the
 // other scenarios run unbudgeted. bench/cgroup.ts is the mechanism; this file decides what goes where.
 import { type BudgetGroup, type BudgetMode, CpuBudgets, type ThrottleCounters, throttleDelta } from './cgroup';
@@ -38,6 +38,7 @@ export class GroupBudget {
   private constructor(
     private readonly cg: CpuBudgets,
     private readonly postgres: BudgetGroup,
+    private readonly loadgen: BudgetGroup,
     private readonly servers: Map<number, BudgetGroup>,
     readonly record: BudgetRecord,
   ) {}
@@ -49,6 +50,7 @@ export class GroupBudget {
     const postmaster = postgresDataDir ? postmasterPid(postgresDataDir) : null;
     if (postmaster === null) return { record: { mode: 'none', reason: 'Postgres is not the embedded one (DATABASE_URL): its CPU cannot be budgeted' } };
     const postgres = cg.group('postgres', plan.postgresCores);
+    const loadgen = cg.group('loadgen', null);
     const servers = new Map<number, BudgetGroup>();
     try {
       // The postmaster first: whatever it forks from now on is born inside the budget.
@@ -59,13 +61,17 @@ export class GroupBudget {
         cg.move(g, [inst.pid]);
         servers.set(inst.pid, g);
       }
+      // No quota for the load generator, but the parent's priority: neighbours on a busy machine
+      // must not make it the limit either.
+      cg.move(loadgen, [process.pid]);
     } catch (err) {
       cg.release(postgres);
+      cg.release(loadgen);
       for (const g of servers.values()) cg.release(g);
       return { record: { mode: 'none', reason: `moving processes into cgroups failed: ${String(err)}` } };
     }
     const mode = cg.mode as Extract<BudgetMode, { mode: 'cgroup-v1' | 'cgroup-v2' }>;
-    return new GroupBudget(cg, postgres, servers, { ...mode, ...plan });
+    return new GroupBudget(cg, postgres, loadgen, servers, { ...mode, ...plan });
   }
 
   /** Synchronous: taken right before and right after a run, like the CPU samples. */
@@ -85,6 +91,7 @@ export class GroupBudget {
 
   release(): void {
     this.cg.release(this.postgres);
+    this.cg.release(this.loadgen);
     for (const g of this.servers.values()) this.cg.release(g);
   }
 }

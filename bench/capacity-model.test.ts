@@ -1,13 +1,4 @@
-import {
-  appCoresPerPostgresCore,
-  capacity,
-  connectionCost,
-  coresFor,
-  maxInstances,
-  predictedKnee,
-  predictMiniCluster,
-  relativeError,
-} from './capacity-model';
+import { appCoresPerPostgresCore, capacity, connectionCost, coresFor, maxInstances, predictedKnee, predictMiniCluster, relativeError } from './capacity-model';
 
 // Costs of the shape the reference run measured for GET /auth/me (µs per request).
 const session = { serverCpuUs: 500, postgresCpuUs: 250 };

@@ -50,6 +50,8 @@ describe('CPU budget set-up (pure parts, fake cgroup roots)', () => {
     expect(g.dir).toBe(join(roots.v1, `svt-bench-${process.pid}`, 'postgres'));
     expect(readFileSync(join(g.dir, 'cpu.cfs_quota_us'), 'utf8')).toBe('50000');
     expect(readFileSync(join(g.dir, 'cpu.cfs_period_us'), 'utf8')).toBe('100000');
+    // The parent outweighs ordinary processes, so a busy machine does not eat into the budgets.
+    expect(readFileSync(join(budgets.parent, 'cpu.shares'), 'utf8')).toBe('10240');
     budgets.close(); // a plain directory with files cannot be rmdir'ed: close must not throw
   });
 
@@ -64,7 +66,11 @@ describe('CPU budget set-up (pure parts, fake cgroup roots)', () => {
 
   it('reads both versions of cpu.stat, and quotas in µs per 100 ms period', () => {
     expect(parseCpuStat('nr_periods 40\nnr_throttled 12\nthrottled_time 250000000\n')).toEqual({ periods: 40, throttled: 12, throttledSeconds: 0.25 });
-    expect(parseCpuStat('usage_usec 9\nnr_periods 40\nnr_throttled 12\nthrottled_usec 250000\n')).toEqual({ periods: 40, throttled: 12, throttledSeconds: 0.25 });
+    expect(parseCpuStat('usage_usec 9\nnr_periods 40\nnr_throttled 12\nthrottled_usec 250000\n')).toEqual({
+      periods: 40,
+      throttled: 12,
+      throttledSeconds: 0.25,
+    });
     expect(quotaUs(0.15)).toBe(15_000);
     expect(quotaUs(0.001)).toBe(1000);
     expect(() => quotaUs(0)).toThrow();

@@ -38,6 +38,10 @@ export const CFS_PERIOD_US = 100_000;
 /** The smallest quota the kernel accepts (1 ms per period, kernel/sched/core.c). */
 const MIN_QUOTA_US = 1000;
 
+/** 10 x the default weight of a process (v1 cpu.shares 1024; v2 cpu.weight 100). */
+const PRIORITY_SHARES_V1 = 10_240;
+const PRIORITY_WEIGHT_V2 = 1000;
+
 /** Set to 1 to run the scaling scenario unbudgeted on purpose (and to test the fallback). */
 export const DISABLE_ENV = 'SVT_BENCH_NO_CGROUP';
 
@@ -122,7 +126,7 @@ function readProcs(dir: string): number[] {
 /** One budgeted group: a share of a core for the processes moved into it. */
 export interface BudgetGroup {
   name: string;
-  cores: number;
+  cores: number | null;
   dir: string;
 }
 
@@ -162,11 +166,21 @@ export class CpuBudgets {
         enableCpu(found.mount);
         enableCpu(parent);
       }
+      // A quota is a ceiling, not a reservation: on a machine busy with other work (ours is shared
+      // by several agents) a group would get less than its budget and the figures would measure the
+      // neighbours. A high weight on the parent lets the budgeted processes take their full quota
+      // first; the quotas still cap them, so the weight cannot give them more.
+      writeFileSync(
+        join(parent, found.version === 'v2' ? 'cpu.weight' : 'cpu.shares'),
+        String(found.version === 'v2' ? PRIORITY_WEIGHT_V2 : PRIORITY_SHARES_V1),
+      );
     } catch (err) {
       try {
         rmdirSync(parent);
       } catch {}
-      return { reason: `cannot create a cgroup under ${found.mount} (${(err as NodeJS.ErrnoException).code ?? String(err)}): budgets need root or a delegated cgroup` };
+      return {
+        reason: `cannot create a cgroup under ${found.mount} (${(err as NodeJS.ErrnoException).code ?? String(err)}): budgets need root or a delegated cgroup`,
+      };
     }
     return new CpuBudgets(found, parent);
   }
@@ -175,8 +189,8 @@ export class CpuBudgets {
     return { mode: this.controller.version === 'v1' ? 'cgroup-v1' : 'cgroup-v2', mount: this.controller.mount, periodUs: CFS_PERIOD_US };
   }
 
-  /** Creates (or re-sizes) the group `name` with a quota of `cores`. */
-  group(name: string, cores: number): BudgetGroup {
+  /** Creates (or re-sizes) the group `name` with a quota of `cores` (null: no quota, only the parent's priority). */
+  group(name: string, cores: number | null): BudgetGroup {
     let g = this.groups.get(name);
     if (!g) {
       const dir = join(this.parent, name);
@@ -185,6 +199,7 @@ export class CpuBudgets {
       this.groups.set(name, g);
     }
     g.cores = cores;
+    if (cores === null) return g;
     const quota = quotaUs(cores);
     if (this.controller.version === 'v2') writeFileSync(join(g.dir, 'cpu.max'), `${quota} ${CFS_PERIOD_US}`);
     else {

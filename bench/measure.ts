@@ -191,7 +191,10 @@ export async function runGroup(ctx: Ctx, group: GroupPlan): Promise<void> {
   // The budgeted mini-cluster (scaling): from here to the group's end, and not a moment longer.
   let budget: GroupBudget | null = null;
   if (group.budget) {
-    const instances = [...new Set(group.cells.map((c) => c.fleetKey))].flatMap((k) => (ctx.groups.get(k) as InstanceGroup).instances);
+    const fleetGroups = [...new Set(group.cells.map((c) => c.fleetKey))].map((k) => ctx.groups.get(k) as InstanceGroup);
+    // Seeding left dirty buffers: written out now, the checkpointer does not spend Postgres' budget mid-run.
+    await fleetGroups[0].db.query('CHECKPOINT');
+    const instances = fleetGroups.flatMap((g) => g.instances);
     const applied = GroupBudget.apply(group.budget, ctx.pg.dataDir, instances);
     if (applied instanceof GroupBudget) budget = applied;
     else if (applied.record.mode === 'none') ctx.progress.note(`no CPU budget, this group runs UNBUDGETED: ${applied.record.reason}`);

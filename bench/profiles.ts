@@ -77,7 +77,14 @@ const PROFILES: Record<ProfileName, Profile> = {
     // Postgres 0.3 core, instances 0.15: at the reference run's costs (/auth/me: session ~500 µs of
     // server and ~250 µs of Postgres CPU per request) Postgres saturates near 4 session instances,
     // inside the range; at 6 instances the budgets take 1.2 cores and leave 0.8 to the load generator.
-    scaling: { instances: [1, 2, 3, 4, 6], workload: 'me', warmupSeconds: 0.5, roundSeconds: 1.5, rounds: 2, budget: { postgresCores: 0.3, instanceCores: 0.15 } },
+    scaling: {
+      instances: [1, 2, 3, 4, 6],
+      workload: 'me',
+      warmupSeconds: 0.5,
+      roundSeconds: 1.5,
+      rounds: 2,
+      budget: { postgresCores: 0.3, instanceCores: 0.15 },
+    },
     revocation: { instances: 3, repetitions: 10, untilExpiryRepetitions: 3, boundMs: 1000, maxProbesPerInstance: 5000 },
     fanout: { instances: [2, 4, 8, 16, 32], repetitions: 6, boundMs: 2000 },
     // After the restart: the listener retries with backoff up to 5 s (servers/core/db/listener.ts).
@@ -94,7 +101,14 @@ const PROFILES: Record<ProfileName, Profile> = {
     journeyConnections: 16,
     loginConnections: 8,
     // Smaller budgets make room for 8 instances on 2 cores (8 x 0.12 + 0.25 = 1.21 cores).
-    scaling: { instances: [1, 2, 3, 4, 6, 8], workload: 'me', warmupSeconds: 2, roundSeconds: 5, rounds: 4, budget: { postgresCores: 0.25, instanceCores: 0.12 } },
+    scaling: {
+      instances: [1, 2, 3, 4, 6, 8],
+      workload: 'me',
+      warmupSeconds: 2,
+      roundSeconds: 5,
+      rounds: 4,
+      budget: { postgresCores: 0.25, instanceCores: 0.12 },
+    },
     revocation: { instances: 3, repetitions: 30, untilExpiryRepetitions: 10, boundMs: 2000, maxProbesPerInstance: 20000 },
     fanout: { instances: [2, 4, 8, 16, 32], repetitions: 20, boundMs: 3000 },
     outage: { connections: 4, beforeMs: 2000, downMs: 5000, afterMs: 10000 },

@@ -233,7 +233,11 @@ async function main(): Promise<number> {
       expected: w.expected,
     })),
     scenarios: SCENARIOS.filter(
-      (s) => cells.some((c) => c.scenario === s.name) || (s.name === 'revocation' && revocationRecords.length > 0) || (s.name === 'outage' && outage) || (s.name === 'fanout' && fanout),
+      (s) =>
+        cells.some((c) => c.scenario === s.name) ||
+        (s.name === 'revocation' && revocationRecords.length > 0) ||
+        (s.name === 'outage' && outage) ||
+        (s.name === 'fanout' && fanout),
     ).map((s) => ({
       name: s.name,
       method: s.method,

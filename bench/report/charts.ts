@@ -360,7 +360,12 @@ export async function renderSvg(spec: Spec): Promise<string> {
 /** Scaling efficiency per instance count, one line per variant, with the knee threshold dashed. */
 export function efficiencyChart(rows: { variant: string; instances: number; efficiency: number }[], threshold: number): Spec {
   const variants = [...new Set(rows.map((r) => r.variant))];
-  const color = { field: 'variant', type: 'nominal', scale: { domain: variants, range: PALETTE.slice(0, variants.length) }, legend: { orient: 'top', title: null } };
+  const color = {
+    field: 'variant',
+    type: 'nominal',
+    scale: { domain: variants, range: PALETTE.slice(0, variants.length) },
+    legend: { orient: 'top', title: null },
+  };
   return {
     $schema: SCHEMA,
     config: CONFIG,
@@ -376,7 +381,11 @@ export function efficiencyChart(rows: { variant: string; instances: number; effi
           color,
         },
       },
-      { data: { values: [{ y: threshold }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#333' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      {
+        data: { values: [{ y: threshold }] },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#333' },
+        encoding: { y: { field: 'y', type: 'quantitative' } },
+      },
     ],
   };
 }

@@ -39,9 +39,9 @@ type Budgeted = Extract<BudgetRecord, { postgresCores: number }>;
 /** The budgets every scaling cell ran on, or why they ran without (results older than budgets: absent). */
 export function scalingBudget(cells: CellMetrics[]): Budgeted | { mode: 'none'; reason: string } {
   const records = cells.map((m) => m.cell.budget);
-  const none = records.find((r) => !r || r.mode === 'none');
-  if (none || records.length === 0) return { mode: 'none', reason: none?.mode === 'none' ? none.reason : 'these results predate CPU budgets' };
-  return records[0] as Budgeted;
+  if (records.length === 0 || records.some((r) => r === undefined)) return { mode: 'none', reason: 'these results predate CPU budgets' };
+  const none = records.find((r) => r?.mode === 'none');
+  return none?.mode === 'none' ? none : (records[0] as Budgeted);
 }
 
 const median = (xs: number[]) => (xs.length ? summarize(xs).median : null);
@@ -70,7 +70,11 @@ export function knee(ctx: ModelContext, rows: CellMetrics[]): { instances: numbe
 }
 
 /** Per-request costs the model starts from: the variant's single-instance `me` cell of the workloads scenario, else scaling x1. */
-export function modelCost(ctx: ModelContext, variant: string, workload: string): { cost: RequestCost & { dbRoundTrips: number | null }; source: string } | null {
+export function modelCost(
+  ctx: ModelContext,
+  variant: string,
+  workload: string,
+): { cost: RequestCost & { dbRoundTrips: number | null }; source: string } | null {
   const w = ctx.find('workloads', workload, variant);
   const pick = w?.cell.valid && w.serverCpuUs !== null && w.postgresCpuUs !== null ? w : ctx.find('scaling', workload, variant, 1);
   if (!pick?.cell.valid || pick.serverCpuUs === null || pick.postgresCpuUs === null) return null;
@@ -192,7 +196,9 @@ function loadgenLine(cells: CellMetrics[], cores: number): string {
 }
 
 function sizingBlocks(ctx: ModelContext, shared: string[], workload: string): Block[] {
-  const models = shared.map((v) => ({ v, m: modelCost(ctx, v, workload) })).filter((x): x is { v: string; m: NonNullable<ReturnType<typeof modelCost>> } => x.m !== null);
+  const models = shared
+    .map((v) => ({ v, m: modelCost(ctx, v, workload) }))
+    .filter((x): x is { v: string; m: NonNullable<ReturnType<typeof modelCost>> } => x.m !== null);
   if (models.length === 0) return [];
   const session = models.find((x) => x.v === 'session');
   const carry = session ? appCoresPerPostgresCore(session.m.cost) : null;
@@ -326,8 +332,20 @@ function miniClusterBlocks(ctx: ModelContext, cells: CellMetrics[]): Block[] {
       spec: efficiencyChart(effRows, KNEE_EFFICIENCY),
     });
   blocks.push(
-    { kind: 'chart', id: 'scaling', title: 'Correct responses per second by number of instances', alt: 'line chart of throughput against instances per variant', spec: scalingChart(cells) },
-    { kind: 'chart', id: 'utilisation', title: 'Busy cores by process group', alt: 'stacked bars of busy cores per variant and instance count', spec: utilisationChart(cells, cores) },
+    {
+      kind: 'chart',
+      id: 'scaling',
+      title: 'Correct responses per second by number of instances',
+      alt: 'line chart of throughput against instances per variant',
+      spec: scalingChart(cells),
+    },
+    {
+      kind: 'chart',
+      id: 'utilisation',
+      title: 'Busy cores by process group',
+      alt: 'stacked bars of busy cores per variant and instance count',
+      spec: utilisationChart(cells, cores),
+    },
   );
   blocks.push(...sizingBlocks(ctx, shared, workload));
   for (const name of perInstance) blocks.push(...perInstanceBlocks(ctx, cells, name, workload));

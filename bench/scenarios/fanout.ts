@@ -14,7 +14,7 @@ const START_SECONDS = 0.8;
 export const fanoutScenario: Scenario = {
   name: 'fanout',
   method:
-    'Each LISTEN/NOTIFY variant starts on the smallest instance count of one database and grows step by step (the same servers, more of them). At each count: the window of a logout revoked on one instance and probed on all (as in the revocation scenario), the resident memory of every instance, and the connections each instance holds on Postgres (pool and listener, told apart by application_name) with the private memory of their backends. Variants run one after the other, so one variant\'s connections never crowd the other\'s.',
+    "Each LISTEN/NOTIFY variant starts on the smallest instance count of one database and grows step by step (the same servers, more of them). At each count: the window of a logout revoked on one instance and probed on all (as in the revocation scenario), the resident memory of every instance, and the connections each instance holds on Postgres (pool and listener, told apart by application_name) with the private memory of their backends. Variants run one after the other, so one variant's connections never crowd the other's.",
   plan(profile, selection) {
     if (!selection.fanout) return [];
     const variants = selection.variants.filter((v) => v.revocation === 'notify');
