@@ -20,7 +20,16 @@ export interface Profile {
    * and of each instance. Budgets plus the load generator must fit the machine (2 cores here): at the
    * largest N, N x instanceCores + postgresCores leaves the load generator at least half a core.
    */
-  scaling: { instances: number[]; workload: 'me'; warmupSeconds: number; roundSeconds: number; rounds: number; budget: BudgetPlan };
+  scaling: {
+    instances: number[];
+    workload: 'me';
+    warmupSeconds: number;
+    roundSeconds: number;
+    rounds: number;
+    budget: BudgetPlan;
+    /** Only these variants (smoke: fewer processes to start); absent: every variant in the scaling scenario. */
+    variants?: string[];
+  };
   revocation: {
     /** Instances of each variant sharing one database; the credential is revoked on one, probed on all. */
     instances: number;
@@ -39,7 +48,7 @@ export interface Profile {
    * Notify fan-out (scenarios/fanout.ts): the instance counts a LISTEN/NOTIFY variant grows through,
    * and logout revocations probed on every instance at each count.
    */
-  fanout: { instances: number[]; repetitions: number; boundMs: number };
+  fanout: { instances: number[]; repetitions: number; boundMs: number; variants?: string[] };
   /** Postgres goes away under load: probe loops per variant, and ms before the stop, down, after the restart. */
   outage: { connections: number; beforeMs: number; downMs: number; afterMs: number };
   /**
@@ -59,9 +68,18 @@ const PROFILES: Record<ProfileName, Profile> = {
     connections: 8,
     journeyConnections: 4,
     loginConnections: 2,
-    scaling: { instances: [1, 2], workload: 'me', warmupSeconds: 0.1, roundSeconds: 0.3, rounds: 1, budget: { postgresCores: 0.3, instanceCores: 0.15 } },
+    // The pipeline end to end with the fewest processes: one variant of each strategy and session-memory.
+    scaling: {
+      instances: [1, 2],
+      workload: 'me',
+      warmupSeconds: 0.1,
+      roundSeconds: 0.3,
+      rounds: 1,
+      budget: { postgresCores: 0.3, instanceCores: 0.15 },
+      variants: ['session', 'jwt', 'session-memory'],
+    },
     revocation: { instances: 2, repetitions: 2, untilExpiryRepetitions: 1, boundMs: 200, maxProbesPerInstance: 2000 },
-    fanout: { instances: [2, 3], repetitions: 2, boundMs: 1000 },
+    fanout: { instances: [1, 2], repetitions: 2, boundMs: 1000, variants: ['jwt-push'] },
     outage: { connections: 2, beforeMs: 300, downMs: 700, afterMs: 1500 },
     settleDbStats: false,
   },

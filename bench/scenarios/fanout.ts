@@ -17,9 +17,9 @@ export const fanoutScenario: Scenario = {
     "Each LISTEN/NOTIFY variant starts on the smallest instance count of one database and grows step by step (the same servers, more of them). At each count: the window of a logout revoked on one instance and probed on all (as in the revocation scenario), the resident memory of every instance, and the connections each instance holds on Postgres (pool and listener, told apart by application_name) with the private memory of their backends. Variants run one after the other, so one variant's connections never crowd the other's.",
   plan(profile, selection) {
     if (!selection.fanout) return [];
-    const variants = selection.variants.filter((v) => v.revocation === 'notify');
-    if (variants.length === 0) return [];
     const f = profile.fanout;
+    const variants = selection.variants.filter((v) => v.revocation === 'notify' && (!f.variants || f.variants.includes(v.name)));
+    if (variants.length === 0) return [];
     const maxN = Math.max(...f.instances);
     const fleet: InstanceGroupSpec[] = variants.map((variant) => ({
       key: `fanout/${variant.name}`,

@@ -26,7 +26,8 @@ export const scalingScenario: Scenario = {
     if (!selection.scaling) return [];
     const { instances, workload, rounds, warmupSeconds, roundSeconds, budget } = profile.scaling;
     const maxN = Math.max(...instances);
-    const variants = selection.variants.filter((v) => v.scaling);
+    const only = profile.scaling.variants;
+    const variants = selection.variants.filter((v) => v.scaling && (!only || only.includes(v.name)));
     const perVariant = maxN * Number(BENCH_SERVER_ENV.PG_POOL_MAX);
     const batches: Variant[][] = [];
     for (const v of variants) {
