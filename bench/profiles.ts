@@ -98,8 +98,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     scaling: {
       instances: [1, 2, 3, 4, 6],
       workload: 'me',
+      // Under a quota the rate is steady within a few CFS periods: 1 s rounds keep 30 cells at ~2 min.
       warmupSeconds: 0.5,
-      roundSeconds: 1.5,
+      roundSeconds: 1,
       rounds: 2,
       budget: { postgresCores: 0.3, instanceCores: 0.15 },
     },
