@@ -22,10 +22,19 @@ describe('scaling section on results without budgets', () => {
 // The knee from hand-made cells: what the rule says, on numbers a reader can check.
 describe('knee', () => {
   const budget = (throttled: number) => ({ postgres: { periods: 10, throttled, throttledSeconds: 0 }, servers: [] });
-  const cell = (variant: string, n: number, rps: number, pgThrottled = 0) =>
+  const cell = (variant: string, n: number, rps: number, pgThrottled = 0, pgCores = 0.1) =>
     ({
-      cell: { scenario: 'scaling', workload: 'me', variant, instances: n, valid: true, rounds: [{ budget: budget(pgThrottled) }] },
+      cell: {
+        scenario: 'scaling',
+        workload: 'me',
+        variant,
+        instances: n,
+        valid: true,
+        rounds: [{ budget: budget(pgThrottled) }],
+        budget: { mode: 'cgroup-v1', mount: '/x', periodUs: 100_000, postgresCores: 0.3, instanceCores: 0.15 },
+      },
       rps: { median: rps },
+      utilisation: { postgres: pgCores },
     }) as unknown as CellMetrics;
   const ctxOf = (cells: CellMetrics[]) =>
     ({
@@ -37,10 +46,15 @@ describe('knee', () => {
     expect(knee(ctxOf(rows), rows)).toEqual({ instances: 4, reason: 'efficiency 0.75×' });
   });
 
-  it('is where Postgres was throttled in half of its periods, even while efficiency still looks fine', () => {
-    const rows = [cell('session', 1, 100), cell('session', 2, 195, 6)];
-    expect(knee(ctxOf(rows), rows)).toEqual({ instances: 2, reason: "Postgres' budget saturated (throttled in 60% of its periods)" });
+  it('is where Postgres used up its budget and was throttled, even while efficiency still looks fine', () => {
+    const rows = [cell('session', 1, 100), cell('session', 2, 195, 6, 0.29)];
+    expect(knee(ctxOf(rows), rows)).toEqual({ instances: 2, reason: "Postgres' budget saturated (97% of it used, throttled in 60% of its periods)" });
     expect(throttling(rows[1]).postgres).toBe(0.6);
+  });
+
+  it('ignores throttled periods while Postgres is far from its budget (a background burst in a quiet round)', () => {
+    const rows = [cell('jwt', 1, 100, 5, 0.1), cell('jwt', 2, 200, 5, 0.1)];
+    expect(knee(ctxOf(rows), rows)).toBeNull();
   });
 
   it('is absent while every N adds its share', () => {

@@ -14,8 +14,12 @@ import { busyMark } from './section-headline';
 
 /** Below this efficiency an added instance no longer adds (most of) its share: the knee. */
 export const KNEE_EFFICIENCY = 0.8;
-/** Postgres' budget counts as saturated when it was throttled in this share of its CFS periods. */
-export const SATURATED_THROTTLE_SHARE = 0.5;
+/**
+ * Postgres' budget counts as saturated when it used this share of its CPU time (from /proc) and the
+ * throttling counter confirms it hit the quota. The counter alone misleads at low load: a 1 s round
+ * is 10 periods, and one background burst (autovacuum) in a quiet round throttles a few of them.
+ */
+export const SATURATED_BUDGET_SHARE = 0.85;
 /** Above this share of its one thread the load generator may be what limits a cell. */
 const LOADGEN_LIMIT_CORES = 0.85;
 /** Target rates of the sizing table (authenticated requests per second). */
@@ -62,8 +66,10 @@ export function knee(ctx: ModelContext, rows: CellMetrics[]): { instances: numbe
     if (m.cell.instances === 1) continue;
     const e = efficiency(ctx, m);
     const pg = throttling(m).postgres;
-    if (pg !== null && pg >= SATURATED_THROTTLE_SHARE)
-      return { instances: m.cell.instances, reason: `Postgres' budget saturated (throttled in ${pct(pg)} of its periods)` };
+    const b = m.cell.budget;
+    const used = b && b.mode !== 'none' && m.utilisation.postgres !== null ? m.utilisation.postgres / b.postgresCores : null;
+    if (used !== null && used >= SATURATED_BUDGET_SHARE && pg !== null && pg > 0)
+      return { instances: m.cell.instances, reason: `Postgres' budget saturated (${pct(used)} of it used, throttled in ${pct(pg)} of its periods)` };
     if (e !== null && e < KNEE_EFFICIENCY) return { instances: m.cell.instances, reason: `efficiency ${ratio(e)}` };
   }
   return null;
@@ -315,7 +321,7 @@ function miniClusterBlocks(ctx: ModelContext, cells: CellMetrics[]): Block[] {
         }
       : {
           kind: 'paragraph',
-          text: `**A budgeted mini-cluster** (${b.mode}, CFS period ${b.periodUs / 1000} ms): Postgres (all its processes) gets **${b.postgresCores} core**, every server instance **${b.instanceCores} core**, the load generator none; at ${maxN} instances the budgets take ${num(maxN * b.instanceCores + b.postgresCores, 2)} of the machine's ${cores} cores. Workload \`${workload}\`, ${cells[0].cell.connections} connections spread round robin (connection c on instance c mod N). Efficiency is req/s at N over N × req/s at 1; the knee is the first N where it drops below ${KNEE_EFFICIENCY} or where Postgres was throttled in ≥ ${pct(SATURATED_THROTTLE_SHARE)} of its CFS periods. "Budget used" is CPU time over the budget; "throttled" the share of 100 ms periods in which a group hit its quota (instances: mean over the cell's instances). A budget is a ceiling, not a reservation: on a machine busy with other work a group may get less than its budget without being throttled.`,
+          text: `**A budgeted mini-cluster** (${b.mode}, CFS period ${b.periodUs / 1000} ms): Postgres (all its processes) gets **${b.postgresCores} core**, every server instance **${b.instanceCores} core**, the load generator none; at ${maxN} instances the budgets take ${num(maxN * b.instanceCores + b.postgresCores, 2)} of the machine's ${cores} cores. Workload \`${workload}\`, ${cells[0].cell.connections} connections spread round robin (connection c on instance c mod N). Efficiency is req/s at N over N × req/s at 1; the knee is the first N where it drops below ${KNEE_EFFICIENCY} or where Postgres used ≥ ${pct(SATURATED_BUDGET_SHARE)} of its budget and was throttled. "Budget used" is CPU time over the budget; "throttled" the share of 100 ms periods in which a group hit its quota (instances: mean over the cell's instances). A budget is a ceiling, not a reservation: on a machine busy with other work a group may get less than its budget without being throttled.`,
         },
   ];
   const knees = kneeLines(ctx, cells, shared);
