@@ -211,7 +211,7 @@ function sizingBlocks(ctx: ModelContext, shared: string[], workload: string): Bl
   return [
     {
       kind: 'paragraph',
-      text: `**Capacity model** (\`bench/capacity-model.ts\`): a cluster of A app cores and P Postgres cores serves min(A × 10⁶ / server µs, P × 10⁶ / Postgres µs) requests per second, with the per-request CPU measured here (${[...new Set(models.map((x) => x.m.source))].join('; ')}). It counts CPU only: no network, no lock waits, one instance per app core. ${carry !== null && Number.isFinite(carry) ? `One Postgres core carries **${num(carry, 2)} app cores** of \`session\` /auth/${workload === 'me' ? 'me' : workload} traffic; ` : ''}a variant without a query on the request path is never Postgres-bound (∞). Cores are at 100 % busy: add your own headroom.`,
+      text: `**Capacity model** (\`bench/capacity-model.ts\`): a cluster of A app cores and P Postgres cores serves min(A × 10⁶ / server µs, P × 10⁶ / Postgres µs) requests per second, with the per-request CPU measured here (${[...new Set(models.map((x) => x.m.source))].join('; ')}). It counts CPU only: no network, no lock waits, one instance per app core, and assumes a CPU-second buys the same work in the cells it was measured in and in the mini-cluster (on a shared VM it does not when the neighbours' load changes between them: the model error in the table above shows by how much). ${carry !== null && Number.isFinite(carry) ? `One Postgres core carries **${num(carry, 2)} app cores** of \`session\` /auth/${workload === 'me' ? 'me' : workload} traffic; ` : ''}a variant without a query on the request path is never Postgres-bound (∞). Cores are at 100 % busy: add your own headroom.`,
     },
     {
       kind: 'table',
