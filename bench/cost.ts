@@ -46,21 +46,33 @@ export function cpuAvailable(): boolean {
   return process.platform === 'linux' && readProcStat(process.pid) !== null;
 }
 
-/** The postmaster's pid (first line of postmaster.pid) and every process it started. */
-function postgresTicks(dataDir: string): number | null {
-  let postmaster: number;
+/** The postmaster's pid (first line of postmaster.pid), or null when it is not running. */
+export function postmasterPid(dataDir: string): number | null {
   try {
-    postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return readProcStat(pid) ? pid : null;
   } catch {
     return null;
   }
-  const root = readProcStat(postmaster);
-  if (!root) return null;
+}
+
+/** Every process the postmaster started (backends, checkpointer, walwriter...). */
+export function postgresChildren(postmaster: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => readProcStat(pid)?.ppid === postmaster);
+}
+
+/** The postmaster and every process it started. */
+function postgresTicks(dataDir: string): number | null {
+  const postmaster = postmasterPid(dataDir);
+  const root = postmaster === null ? null : readProcStat(postmaster);
+  if (postmaster === null || !root) return null;
   let ticks = root.own + root.reaped;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const st = readProcStat(Number(entry));
-    if (st && st.ppid === postmaster) ticks += st.own + st.reaped;
+  for (const pid of postgresChildren(postmaster)) {
+    const st = readProcStat(pid);
+    if (st) ticks += st.own + st.reaped;
   }
   return ticks;
 }

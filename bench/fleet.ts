@@ -122,20 +122,7 @@ export class Fleet {
     try {
       // A few at a time: a dozen TypeScript processes starting at once on 2 cores time out.
       await inBatches(jobs, 4, async ({ g, i }) => {
-        const instanceId = `${g.spec.key.replace(/\//g, '-')}-${i + 1}`;
-        const inst = await startInstance({
-          strategy: g.spec.variant.strategy,
-          databaseUrl: g.db.url,
-          env: serverEnv(g.spec.variant, this.jwtKeys, instanceId, g.spec.env),
-          startTimeoutMs: 60_000,
-          entry: g.spec.entry,
-        });
-        started.push(inst);
-        g.instances[i] = inst;
-        const health = (await (await fetch(`${inst.url}/healthz`)).json()) as { variant?: string };
-        if (health.variant !== g.spec.variant.env.AUTH_VARIANT) {
-          throw new Error(`${instanceId} reports variant ${health.variant}, expected ${g.spec.variant.env.AUTH_VARIANT}`);
-        }
+        started.push(await this.startOne(g, i));
       });
     } catch (err) {
       await Promise.all(started.map((i) => i.stop()));
@@ -144,6 +131,34 @@ export class Fleet {
     for (const g of groups.values()) if (!g.spec.issuer) await this.seed(g, users);
     for (const g of groups.values()) if (g.spec.issuer) g.issuer = groups.get(g.spec.issuer)?.instances[0];
     return groups;
+  }
+
+  /** Starts instance `i` of a group and checks it serves the variant it was asked for. */
+  private async startOne(g: InstanceGroup, i: number): Promise<Instance> {
+    const instanceId = `${g.spec.key.replace(/\//g, '-')}-${i + 1}`;
+    const inst = await startInstance({
+      strategy: g.spec.variant.strategy,
+      databaseUrl: g.db.url,
+      env: serverEnv(g.spec.variant, this.jwtKeys, instanceId, g.spec.env),
+      startTimeoutMs: 60_000,
+      entry: g.spec.entry,
+    });
+    g.instances[i] = inst;
+    const health = (await (await fetch(`${inst.url}/healthz`)).json()) as { variant?: string };
+    if (health.variant !== g.spec.variant.env.AUTH_VARIANT) {
+      await inst.stop();
+      throw new Error(`${instanceId} reports variant ${health.variant}, expected ${g.spec.variant.env.AUTH_VARIANT}`);
+    }
+    return inst;
+  }
+
+  /** More instances of a running group, up to `count` in all (the fan-out scenario grows step by step). */
+  async grow(g: InstanceGroup, count: number): Promise<void> {
+    const from = g.instances.length;
+    const added = Array.from({ length: Math.max(0, count - from) }, (_, k) => from + k);
+    await inBatches(added, 4, async (i) => {
+      await this.startOne(g, i);
+    });
   }
 
   /**

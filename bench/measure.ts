@@ -4,6 +4,7 @@
 import type autocannon from 'autocannon';
 import type { Instance } from '../scripts/instances';
 import type { PostgresHandle } from '../scripts/postgres';
+import { GroupBudget } from './budget';
 import { CpuMeter } from './cost';
 import { codecFor, type Credential, credentialBytes, probe } from './credentials';
 import type { DbWindows } from './db-windows';
@@ -107,7 +108,14 @@ async function memoryCheck(instances: Instance[], credentials: (Credential | nul
   return null;
 }
 
-async function runOnce(ctx: Ctx, group: GroupPlan, cell: CellPlan, round: number, credentials: (Credential | null)[]): Promise<void> {
+async function runOnce(
+  ctx: Ctx,
+  group: GroupPlan,
+  cell: CellPlan,
+  round: number,
+  credentials: (Credential | null)[],
+  budget: GroupBudget | null,
+): Promise<void> {
   const record = ctx.records.get(cell.id) as CellRecord;
   const g = ctx.groups.get(cell.fleetKey) as InstanceGroup;
   const instances = g.instances.slice(0, cell.instances);
@@ -123,7 +131,7 @@ async function runOnce(ctx: Ctx, group: GroupPlan, cell: CellPlan, round: number
   const startedAt = new Date().toISOString();
   const r = await fire(
     { urls: instances.map((i) => i.url), connections: cell.connections, seconds, requestsFor, expected: workload.expected, outcome: cell.outcome },
-    () => meter.sample(),
+    () => ({ cpu: meter.sample(), budget: budget?.sample(instances) }),
   );
   const notFromMemory = cell.variant.answersFromMemory ? await memoryCheck(instances, credentials) : null;
   g.db.touch();
@@ -142,7 +150,8 @@ async function runOnce(ctx: Ctx, group: GroupPlan, cell: CellPlan, round: number
     timeouts: r.timeouts,
     perInstance: r.perUrl,
     latencyUs: r.latencyUs,
-    cpu: CpuMeter.usage(r.before, r.after),
+    cpu: CpuMeter.usage(r.before.cpu, r.after.cpu),
+    ...(r.before.budget && r.after.budget ? { budget: GroupBudget.use(r.before.budget, r.after.budget) } : {}),
     ...(cell.variant.answersFromMemory ? { fromMemory: notFromMemory === null } : {}),
   };
   if (round === 0) record.warmup = run;
@@ -179,9 +188,25 @@ export async function runGroup(ctx: Ctx, group: GroupPlan): Promise<void> {
   for (const cell of group.cells) {
     if (cell.dbAccounting) await ctx.windows.begin((ctx.groups.get(cell.fleetKey) as InstanceGroup).db, ctx.records.get(cell.id) as CellRecord);
   }
-  for (const cell of group.cells) await runOnce(ctx, group, cell, 0, creds.get(cell.id) ?? []);
-  for (let round = 1; round <= group.rounds; round++) {
-    for (const cell of group.cells) await runOnce(ctx, group, cell, round, creds.get(cell.id) ?? []);
+  // The budgeted mini-cluster (scaling): from here to the group's end, and not a moment longer.
+  let budget: GroupBudget | null = null;
+  if (group.budget) {
+    const fleetGroups = [...new Set(group.cells.map((c) => c.fleetKey))].map((k) => ctx.groups.get(k) as InstanceGroup);
+    // Seeding left dirty buffers: written out now, the checkpointer does not spend Postgres' budget mid-run.
+    await fleetGroups[0].db.query('CHECKPOINT');
+    const instances = fleetGroups.flatMap((g) => g.instances);
+    const applied = GroupBudget.apply(group.budget, ctx.pg.dataDir, instances);
+    if (applied instanceof GroupBudget) budget = applied;
+    else if (applied.record.mode === 'none') ctx.progress.note(`no CPU budget, this group runs UNBUDGETED: ${applied.record.reason}`);
+    for (const cell of group.cells) (ctx.records.get(cell.id) as CellRecord).budget = applied.record;
+  }
+  try {
+    for (const cell of group.cells) await runOnce(ctx, group, cell, 0, creds.get(cell.id) ?? [], budget);
+    for (let round = 1; round <= group.rounds; round++) {
+      for (const cell of group.cells) await runOnce(ctx, group, cell, round, creds.get(cell.id) ?? [], budget);
+    }
+  } finally {
+    budget?.release();
   }
 }
 

@@ -3,9 +3,11 @@ import type { ServerCounters } from './server-metrics';
 import type { StartupRecord } from './startup';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BudgetRecord, BudgetUse } from './budget';
 import type { Complexity } from './complexity';
 import type { CpuUsage, TableCounters } from './cost';
 import type { Environment } from './environment';
+import type { FanoutResults } from './fanout';
 import type { LatencyUs } from './fire';
 import type { Profile } from './profiles';
 import type { OutageBin, OutageMarks, OutageSummary } from './outage-timeline';
@@ -39,6 +41,8 @@ export interface RunRecord {
   cpu: CpuUsage;
   /** Variants that answer from memory: every instance answered from memory right after this run. */
   fromMemory?: boolean;
+  /** Budgeted cells (scaling): CFS throttling of Postgres' budget and of each instance's during the run. */
+  budget?: BudgetUse;
 }
 
 export interface DbWork {
@@ -73,6 +77,8 @@ export interface CellRecord {
   diagnostics: { request: string; status: number; body: string }[];
   /** Counter differences the cell's own servers reported on /metrics over its runs (bench/server-metrics.ts). */
   serverMetrics?: ServerCounters;
+  /** The scaling scenario's CPU budgets, or why there were none (absent: the cell never asked for one). */
+  budget?: BudgetRecord;
 }
 
 export interface VariantRecord {
@@ -138,6 +144,8 @@ export interface RunResults {
   revocation?: RevocationResults;
   /** The outage scenario (absent when it did not run). */
   outage?: OutageResults;
+  /** The fan-out scenario (absent when it did not run). */
+  fanout?: FanoutResults;
   complexity: Complexity;
   /** Cookie names each variant's login response set. */
   cookies: Record<string, string[]>;

@@ -2,7 +2,7 @@
 // every cell in interleaved rounds, writes results/<date>-<profile>/ (raw JSON + report.md/.json/.html),
 // updates results/latest/ and prints a short summary (the answer at a glance, the targets) and where
 // the full report is.
-//   tsx bench/run.ts [--profile smoke|default|full] [--only me,cart-read,scaling,revocation,outage] [--variants session,jwt] [--out results]
+//   tsx bench/run.ts [--profile smoke|default|full] [--only me,cart-read,scaling,revocation,outage,fanout,floor] [--variants session,jwt] [--out results]
 import { join, relative, resolve } from 'node:path';
 import { startPostgres } from '../scripts/postgres';
 import { loadConfig } from '../servers/core/config';
@@ -11,6 +11,7 @@ import { measureComplexity } from './complexity';
 import { cpuAvailable } from './cost';
 import { DbWindows } from './db-windows';
 import { captureEnvironment } from './environment';
+import { type FanoutResults, runFanout } from './fanout';
 import { describeSecrets, Fleet, serverEnv } from './fleet';
 import { type Ctx, cellCredentials, credentialNeeds, newRecord, PER_RUN_OVERHEAD_SECONDS, runGroup } from './measure';
 import { getProfile } from './profiles';
@@ -58,7 +59,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--out') args.out = resolve(value());
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(
-        'usage: tsx bench/run.ts [--profile smoke|default|full] [--only <workload|scaling|revocation|outage>,...] [--variants <name>,...] [--out <dir>]\n',
+        'usage: tsx bench/run.ts [--profile smoke|default|full] [--only <workload|scaling|revocation|outage|fanout>,...] [--variants <name>,...] [--out <dir>]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${argv[i]} (try --help)`);
@@ -80,12 +81,13 @@ function select(args: Args): Selection {
     scaling: !args.only || args.only.includes('scaling'),
     revocation: !args.only || args.only.includes('revocation'),
     outage: !args.only || args.only.includes('outage'),
+    fanout: !args.only || args.only.includes('fanout'),
     variants: VARIANTS.filter((v) => !args.variants || args.variants.includes(v.name)),
   };
 }
 
 /** Scenarios `--only` can name besides workloads. */
-const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage'];
+const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage', 'fanout'];
 
 function stamp(d: Date): string {
   const iso = d.toISOString(); // 2026-11-26T21:05:38.945Z
@@ -113,11 +115,12 @@ async function main(): Promise<number> {
   const groups = batches.flatMap((b) => b.groups);
   const revocationCells = batches.flatMap((b) => b.revocation?.cells ?? []);
   const outages = batches.filter((b) => b.outage).length;
-  if (groups.length === 0 && revocationCells.length === 0 && outages === 0) throw new Error('nothing to run for this selection');
-  const totalRuns = groups.reduce((s, g) => s + g.cells.length * (1 + g.rounds), 0) + revocationCells.length + outages;
+  const fanoutSteps = batches.reduce((s, b) => s + (b.fanout ? b.fanout.fleetKeys.length * b.fanout.instances.length : 0), 0);
+  if (groups.length === 0 && revocationCells.length === 0 && outages === 0 && fanoutSteps === 0) throw new Error('nothing to run for this selection');
+  const totalRuns = groups.reduce((s, g) => s + g.cells.length * (1 + g.rounds), 0) + revocationCells.length + outages + fanoutSteps;
   const estimate =
     groups.reduce((s, g) => s + g.cells.length * (g.warmupSeconds + g.rounds * g.roundSeconds + (1 + g.rounds) * PER_RUN_OVERHEAD_SECONDS), 0) +
-    batches.reduce((s, b) => s + (b.revocation?.estimateSeconds ?? 0) + (b.outage?.estimateSeconds ?? 0), 0);
+    batches.reduce((s, b) => s + (b.revocation?.estimateSeconds ?? 0) + (b.outage?.estimateSeconds ?? 0) + (b.fanout?.estimateSeconds ?? 0), 0);
   const progress = new Progress(totalRuns, estimate);
   const started = new Date();
   const notes: string[] = [];
@@ -138,6 +141,7 @@ async function main(): Promise<number> {
   const records = new Map<string, CellRecord>();
   const revocationRecords: RevocationCellRecord[] = [];
   let outage: OutageResults | undefined;
+  let fanout: FanoutResults | undefined;
   const fleet = new Fleet(pg, 'bench', (l) => progress.note(l));
   const windows = new DbWindows(profile.settleDbStats, progress);
   let environment: Awaited<ReturnType<typeof captureEnvironment>>;
@@ -182,6 +186,7 @@ async function main(): Promise<number> {
         if (batch.revocation) {
           revocationRecords.push(...(await runRevocation({ fleet, groups: running, progress, nextUser }, batch.revocation.cells)));
         }
+        if (batch.fanout) fanout = await runFanout({ fleet, groups: running, progress, nextUser }, batch.fanout);
         // Last in its batch: it stops Postgres, which every connection of this batch notices.
         if (batch.outage && !pg.embedded) notes.push('The outage scenario needs the embedded Postgres (it stops and restarts it): skipped with DATABASE_URL.');
         else if (batch.outage) outage = await runOutage({ pg, groups: running, progress, nextUser }, batch.outage);
@@ -247,7 +252,11 @@ async function main(): Promise<number> {
       expected: w.expected,
     })),
     scenarios: SCENARIOS.filter(
-      (s) => cells.some((c) => c.scenario === s.name) || (s.name === 'revocation' && revocationRecords.length > 0) || (s.name === 'outage' && outage),
+      (s) =>
+        cells.some((c) => c.scenario === s.name) ||
+        (s.name === 'revocation' && revocationRecords.length > 0) ||
+        (s.name === 'outage' && outage) ||
+        (s.name === 'fanout' && fanout),
     ).map((s) => ({
       name: s.name,
       method: s.method,
@@ -258,11 +267,12 @@ async function main(): Promise<number> {
       ? { revocation: { serverEnv: { ...REVOCATION_SERVER_ENV, ADMIN_PASSWORD: '<redacted: random per run>' }, cells: revocationRecords } }
       : {}),
     ...(outage ? { outage } : {}),
+    ...(fanout ? { fanout } : {}),
     complexity: measureComplexity([...new Set(VARIANTS.map((v) => v.strategy))]),
     cookies: fleet.observedCookies,
     ...(runtime ? { runtime } : {}),
     notes,
-    valid: cells.every((c) => c.valid) && revocationRecords.every((c) => c.valid),
+    valid: cells.every((c) => c.valid) && revocationRecords.every((c) => c.valid) && (fanout?.valid ?? true),
   };
   const dir = join(args.out, `${stamp(started)}-${profile.name}`);
   writeResults(dir, results);

@@ -5,7 +5,7 @@ import { VARIANTS } from '../variants';
 import { groupOf } from '../profile';
 
 describe('the floor scenario', () => {
-  const all = { workloads: ['public', 'me'] as const, scaling: false, revocation: false, outage: false, variants: VARIANTS };
+  const all = { workloads: ['public', 'me'] as const, scaling: false, revocation: false, outage: false, fanout: false, variants: VARIANTS };
 
   it('interleaves ours with the floors; every floor shares the database of an earlier group that issues its credentials', () => {
     const [batch, ...more] = floorScenario.plan(getProfile('smoke'), { ...all, workloads: [...all.workloads] });

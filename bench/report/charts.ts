@@ -374,3 +374,36 @@ export async function renderSvg(spec: Spec): Promise<string> {
     view.finalize();
   }
 }
+
+/** Scaling efficiency per instance count, one line per variant, with the knee threshold dashed. */
+export function efficiencyChart(rows: { variant: string; instances: number; efficiency: number }[], threshold: number): Spec {
+  const variants = [...new Set(rows.map((r) => r.variant))];
+  const color = {
+    field: 'variant',
+    type: 'nominal',
+    scale: { domain: variants, range: PALETTE.slice(0, variants.length) },
+    legend: { orient: 'top', title: null },
+  };
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: 360,
+    height: 220,
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'instances', type: 'ordinal', title: 'instances' },
+          y: { field: 'efficiency', type: 'quantitative', title: 'req/s(N) / (N × req/s(1))', scale: { domain: [0, 1.2] } },
+          color,
+        },
+      },
+      {
+        data: { values: [{ y: threshold }] },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#333' },
+        encoding: { y: { field: 'y', type: 'quantitative' } },
+      },
+    ],
+  };
+}

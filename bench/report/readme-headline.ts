@@ -7,7 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { readResults } from '../results';
 import { headlineMarkdown } from './build';
-import { buildModel } from './model';
+import { buildModel, modelContext } from './model';
+import { scalingHeadline } from './section-scaling';
 
 export const START = '<!-- bench:headline:start -->';
 export const END = '<!-- bench:headline:end -->';
@@ -34,7 +35,9 @@ function main(argv: string[]): void {
   if (!dir) throw new Error('no results folder given, and neither results/reference nor results/latest holds a results.json');
   const results = readResults(dir);
   const report = relative(ROOT, join(dir, 'report.md')).split('\\').join('/');
-  const updated = insertHeadline(readFileSync(readmePath, 'utf8'), headlineMarkdown(buildModel(results), results, report));
+  // The scaling line (budgeted mini-cluster) follows the table when the run has it.
+  const headline = [headlineMarkdown(buildModel(results), results, report), scalingHeadline(modelContext(results))].filter(Boolean).join('\n\n');
+  const updated = insertHeadline(readFileSync(readmePath, 'utf8'), headline);
   writeFileSync(readmePath, updated);
   process.stdout.write(`${relative(process.cwd(), readmePath)}: headline from ${relative(process.cwd(), dir)}\n`);
 }

@@ -2,7 +2,7 @@ import { getProfile } from '../profiles';
 import { VARIANTS } from '../variants';
 import { mergeBatches, SCENARIOS, type Selection } from '.';
 
-const all: Selection = { workloads: ['me'], scaling: true, revocation: true, outage: true, variants: VARIANTS };
+const all: Selection = { workloads: ['me'], scaling: true, revocation: true, outage: true, fanout: true, variants: VARIANTS };
 
 describe('mergeBatches', () => {
   it('runs the outage on the revocation processes: one start-up, users of both', () => {

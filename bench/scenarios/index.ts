@@ -1,14 +1,15 @@
 import { floorScenario } from './floor';
+import { fanoutScenario } from './fanout';
 import { outageScenario } from './outage';
 import { revocationScenario } from './revocation';
 import { scalingScenario } from './scaling';
 import type { Batch, Scenario } from './types';
 import { workloadsScenario } from './workloads';
 
-export type { Batch, CellPlan, GroupPlan, Scenario, ScenarioName, Selection } from './types';
+export type { Batch, CellPlan, FanoutPlan, GroupPlan, Scenario, ScenarioName, Selection } from './types';
 
 /** The scenario registry, in run order. */
-export const SCENARIOS: Scenario[] = [workloadsScenario, floorScenario, scalingScenario, revocationScenario, outageScenario];
+export const SCENARIOS: Scenario[] = [workloadsScenario, floorScenario, scalingScenario, revocationScenario, outageScenario, fanoutScenario];
 
 /** Batches that need the same processes (same instance groups) run on one start-up of them. */
 export function mergeBatches(batches: Batch[]): Batch[] {
@@ -24,6 +25,7 @@ export function mergeBatches(batches: Batch[]): Batch[] {
     for (const [pool, n] of Object.entries(b.users)) same.users[pool as keyof Batch['users']] = (same.users[pool as keyof Batch['users']] ?? 0) + (n ?? 0);
     same.revocation ??= b.revocation;
     same.outage ??= b.outage;
+    same.fanout ??= b.fanout;
   }
   return out;
 }

@@ -1,5 +1,9 @@
-// 1, 2, 4 instances of a variant sharing one Postgres, load spread over them round robin per
-// connection. A user logs in through the "balancer" and later requests land on any instance: the
+// The budgeted mini-cluster: 1..N instances of a variant sharing one Postgres, load spread over them
+// round robin per connection. Postgres and every instance run on a fixed CPU budget (a cgroup quota,
+// bench/budget.ts; the load generator has none), so on a 2-core machine the design's bottleneck shows
+// instead of the machine's: a variant that needs Postgres per request flattens when Postgres' budget
+// is used up, one that does not keeps adding an instance's worth. Where no budget can be set the
+// group runs unbudgeted, and every cell records which it was. A user logs in through the "balancer" and later requests land on any instance: the
 // credential of connection c is issued by instance floor(c / N) mod N while c is served by c mod N,
 // so a credential is used on an instance other than its issuer for (N-1)/N of the connections, as
 // behind a non-sticky balancer. For a variant that keeps sessions in process memory those requests
@@ -17,12 +21,13 @@ export const SCALING_OUTCOME_STATUSES = [401];
 export const scalingScenario: Scenario = {
   name: 'scaling',
   method:
-    'N instances of one variant share one Postgres; autocannon binds connection c to instance c mod N. The credential of connection c was issued by instance floor(c/N) mod N, as a non-sticky balancer would do: the login and later requests land on independent instances.',
+    'A budgeted mini-cluster: N instances of one variant share one Postgres; Postgres (all its processes) and every instance each run on a fixed CPU quota (cgroup), the load generator on none, so the design rather than the machine is the limit. autocannon binds connection c to instance c mod N. The credential of connection c was issued by instance floor(c/N) mod N, as a non-sticky balancer would do: the login and later requests land on independent instances.',
   plan(profile, selection) {
     if (!selection.scaling) return [];
-    const { instances, workload, rounds } = profile.scaling;
+    const { instances, workload, rounds, warmupSeconds, roundSeconds, budget } = profile.scaling;
     const maxN = Math.max(...instances);
-    const variants = selection.variants.filter((v) => v.scaling);
+    const only = profile.scaling.variants;
+    const variants = selection.variants.filter((v) => v.scaling && (!only || only.includes(v.name)));
     const perVariant = maxN * Number(BENCH_SERVER_ENV.PG_POOL_MAX);
     const batches: Variant[][] = [];
     for (const v of variants) {
@@ -60,9 +65,10 @@ export const scalingScenario: Scenario = {
             id: `scaling/${bi + 1}`,
             title: `scaling ${workload}: ${batch.map((v) => v.name).join(', ')} on ${instances.join(', ')} instances`,
             cells,
-            warmupSeconds: profile.warmupSeconds,
-            roundSeconds: profile.roundSeconds,
+            warmupSeconds,
+            roundSeconds,
             rounds,
+            budget,
           },
         ],
       };

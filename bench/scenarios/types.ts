@@ -1,11 +1,12 @@
 // A scenario turns a profile and a selection into batches: the instances a batch needs alive, and
 // the groups of cells it runs. Cells of one group are interleaved round by round (A B A B ...).
+import type { BudgetPlan } from '../budget';
 import type { InstanceGroupSpec, UserPool } from '../fleet';
 import type { Profile } from '../profiles';
 import type { Variant } from '../variants';
 import type { WorkloadName } from '../workloads';
 
-export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage' | 'floor';
+export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage' | 'floor' | 'fanout';
 
 export interface CellPlan {
   id: string;
@@ -31,6 +32,8 @@ export interface GroupPlan {
   warmupSeconds: number;
   roundSeconds: number;
   rounds: number;
+  /** Run the group on a budgeted mini-cluster (bench/budget.ts): Postgres and every instance on a CPU quota. */
+  budget?: BudgetPlan;
 }
 
 /** Revoke a credential on one instance, probe it on all of them (bench/revoke.ts runs it). */
@@ -68,12 +71,25 @@ export interface OutagePlan {
   estimateSeconds: number;
 }
 
+/** Notify fan-out as instances are added (bench/fanout.ts runs it). */
+export interface FanoutPlan {
+  /** One group per variant, started at the smallest count and grown step by step. */
+  fleetKeys: string[];
+  instances: number[];
+  /** Logout revocations per step (each with a fresh user), probed on every instance. */
+  repetitions: number;
+  boundMs: number;
+  maxProbesPerInstance: number;
+  estimateSeconds: number;
+}
+
 export interface Batch {
   fleet: InstanceGroupSpec[];
   users: Partial<Record<UserPool, number>>;
   groups: GroupPlan[];
   revocation?: RevocationPlan;
   outage?: OutagePlan;
+  fanout?: FanoutPlan;
 }
 
 export interface Selection {
@@ -82,6 +98,7 @@ export interface Selection {
   scaling: boolean;
   revocation: boolean;
   outage: boolean;
+  fanout: boolean;
   variants: Variant[];
 }
 
