@@ -65,6 +65,9 @@ async function main(): Promise<void> {
       strategy,
       databaseUrl,
       env: { ...env, PORT: String(ports[strategy]) },
+      // Not the 20 s default: on a busy 2-core machine a start (tsx compile, migrations, two scrypt
+      // hashes) took longer, and dev failed although nothing was wrong. A user can wait.
+      startTimeoutMs: 120_000,
       onLog: (line) => process.stdout.write(`[${strategy}] ${line}\n`),
     }).catch((err: unknown) => {
       // The server's own one-line reason names PORT; here the variable that sets it is another.
