@@ -1,6 +1,6 @@
-// Pure statistics: summaries of per-round values and the comparison rule of BENCH.md. A difference
-// is called only when a Welch t-test finds it significant AND it exceeds 5%, as autocannon-compare
-// does; otherwise it is a tie. No I/O here.
+// Pure statistics: summaries of per-round values and the comparison rule of BENCH.md: every ratio
+// comes with a 95% confidence interval, and the verdict reads the interval, not a p-value alone (a
+// non-significant test with 3 rounds has little power: "tie" read as "no difference" misled). No I/O.
 
 export interface Summary {
   n: number;
@@ -97,50 +97,87 @@ export function tTestP(t: number, df: number): number {
   return incompleteBeta(df / (df + t * t), df / 2, 0.5);
 }
 
-export interface Welch {
-  t: number;
-  df: number;
-  p: number;
+/** Quantile of Student's t (two-sided level): the t with tTestP(t, df) = 1 - level, by bisection. */
+export function tCritical(df: number, level = 0.95): number {
+  if (!(df > 0)) return Number.POSITIVE_INFINITY;
+  const alpha = 1 - level;
+  let lo = 0;
+  let hi = 1;
+  while (tTestP(hi, df) > alpha) hi *= 2;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (tTestP(mid, df) > alpha) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
-/** Welch's unequal-variance t-test on two samples; null when either has fewer than 2 values. */
-export function welch(a: number[], b: number[]): Welch | null {
-  const sa = summarize(a);
-  const sb = summarize(b);
-  if (sa.n < 2 || sb.n < 2) return null;
-  const va = (sa.sd * sa.sd) / sa.n;
-  const vb = (sb.sd * sb.sd) / sb.n;
-  if (va + vb === 0) return { t: sa.mean === sb.mean ? 0 : Number.POSITIVE_INFINITY, df: sa.n + sb.n - 2, p: sa.mean === sb.mean ? 1 : 0 };
-  const t = (sa.mean - sb.mean) / Math.sqrt(va + vb);
-  const df = (va + vb) ** 2 / ((va * va) / (sa.n - 1) + (vb * vb) / (sb.n - 1));
-  return { t, df, p: tTestP(t, df) };
-}
+export const CONFIDENCE = 0.95;
+/** Within this factor of 1 (both ends of the interval) a ratio is "no difference": 5%, as before. */
+export const EQUIVALENCE = 1.05;
 
-export const SIGNIFICANCE = 0.05;
-export const MIN_DIFFERENCE = 0.05;
+export type RatioVerdict = 'higher' | 'lower' | 'same' | 'inconclusive';
 
-export interface Comparison {
-  /** median(a) / median(b). */
+export interface RatioInterval {
+  /** Point estimate: the ratio of geometric means (paired: the geometric mean of per-round ratios). */
   ratio: number;
-  /** The same ratio at the edges of the spread: min(a)/max(b) .. max(a)/min(b). */
+  /** 95% confidence interval of the ratio (NaN when fewer than 2 rounds per side). */
   low: number;
   high: number;
-  p: number | null;
-  /** 'higher' / 'lower': a is significantly (p < 0.05) and by more than 5% above / below b. */
-  verdict: 'higher' | 'lower' | 'tie';
+  paired: boolean;
+  df: number;
+  verdict: RatioVerdict;
 }
 
-export function compare(a: number[], b: number[]): Comparison {
-  const sa = summarize(a);
-  const sb = summarize(b);
-  const w = welch(a, b);
-  const ratio = sa.median / sb.median;
-  const differs = w !== null && w.p < SIGNIFICANCE && Math.abs(sa.mean / sb.mean - 1) > MIN_DIFFERENCE;
-  return {
-    ratio,
-    low: sa.min / sb.max,
-    high: sa.max / sb.min,
-    p: w?.p ?? null,
-    verdict: differs ? (sa.mean > sb.mean ? 'higher' : 'lower') : 'tie',
-  };
+/**
+ * Why a t-interval on the log ratio, not a bootstrap over rounds: a run has 3-10 rounds per cell,
+ * and a bootstrap over 3 values has only 10 distinct resamples, so its percentile interval is too
+ * narrow exactly when rounds are few (it cannot see beyond the observed min-max). Throughput is a
+ * positive, multiplicative quantity whose round-to-round noise is roughly log-normal, so the t
+ * interval on log values is the standard interval for a ratio (ratio of geometric means), honest
+ * about few rounds through the t quantile (12.7 at df 1, 4.3 at df 2, 2.6 at df 5).
+ * Paired: the cells of one group run their rounds interleaved (A B A B ...), so round i of A and
+ * round i of B saw the same machine drift; the per-round log ratios remove that drift (df = n - 1).
+ * Unpaired: Welch's interval on the two log samples (Welch-Satterthwaite df).
+ */
+export function ratioInterval(a: number[], b: number[], paired = false): RatioInterval {
+  const la = a.filter((x) => Number.isFinite(x) && x > 0).map(Math.log);
+  const lb = b.filter((x) => Number.isFinite(x) && x > 0).map(Math.log);
+  const canPair = paired && la.length === a.length && lb.length === b.length && la.length === lb.length;
+  let d: number;
+  let se: number;
+  let df: number;
+  if (canPair) {
+    const s = summarize(la.map((x, i) => x - lb[i]));
+    d = s.mean;
+    se = s.sd / Math.sqrt(s.n);
+    df = s.n - 1;
+  } else {
+    const sa = summarize(la);
+    const sb = summarize(lb);
+    d = sa.mean - sb.mean;
+    const va = sa.n > 1 ? (sa.sd * sa.sd) / sa.n : Number.NaN;
+    const vb = sb.n > 1 ? (sb.sd * sb.sd) / sb.n : Number.NaN;
+    se = Math.sqrt(va + vb);
+    df = va + vb > 0 ? (va + vb) ** 2 / ((va * va) / (sa.n - 1) + (vb * vb) / (sb.n - 1)) : sa.n + sb.n - 2;
+  }
+  const ratio = Math.exp(d);
+  if (!Number.isFinite(se) || !(df >= 1)) return { ratio, low: Number.NaN, high: Number.NaN, paired: canPair, df, verdict: 'inconclusive' };
+  const half = tCritical(df, CONFIDENCE) * se;
+  const low = Math.exp(d - half);
+  const high = Math.exp(d + half);
+  return { ratio, low, high, paired: canPair, df, verdict: ratioVerdict(low, high) };
+}
+
+/**
+ * - same: the whole interval lies within 5% of 1 ("no difference", a claim that needs a tight interval);
+ * - higher / lower: the interval excludes 1;
+ * - inconclusive: the interval holds 1 and reaches beyond 5%: this run cannot tell.
+ */
+export function ratioVerdict(low: number, high: number): RatioVerdict {
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return 'inconclusive';
+  if (low >= 1 / EQUIVALENCE && high <= EQUIVALENCE) return 'same';
+  if (low > 1) return 'higher';
+  if (high < 1) return 'lower';
+  return 'inconclusive';
 }

@@ -61,9 +61,17 @@ const PROFILES: Record<ProfileName, Profile> = {
   default: {
     name: 'default',
     purpose: 'npm run bench: every question answered in a few minutes on a 2-core machine',
-    warmupSeconds: 0.75,
-    roundSeconds: 2,
-    rounds: 3,
+    // Sized for conclusive headline ratios (compare.ts: 95% t interval on the paired log ratio).
+    // The reference run of 3 rounds after a 0.75 s warm-up had a per-round log-ratio sd of 0.15-0.3,
+    // mostly from a slow first round of the database-bound cells (a pool still warming up): with
+    // t(2) = 4.3 its intervals spanned x/÷ 1.5-2.1, so a 2x difference could read "inconclusive".
+    // A 1.5 s warm-up removes most of that first round, and 6 rounds (t(5) = 2.57) bring the
+    // interval to about x/÷ 1.1-1.2 at the same noise: the 1.4x-2x headline differences clear 1.
+    // Cost: 19 workload cells x (1.5 + 6 x 1.5 + 7 x 0.4 s) = ~250 s, ~95 s more than before; the
+    // whole default run stays near 6-7 minutes on 2 cores.
+    warmupSeconds: 1.5,
+    roundSeconds: 1.5,
+    rounds: 6,
     connections: 50,
     journeyConnections: 16,
     loginConnections: 8,
@@ -76,9 +84,11 @@ const PROFILES: Record<ProfileName, Profile> = {
   full: {
     name: 'full',
     purpose: 'published results: longer rounds and more repetitions',
+    // 10 rounds (t(9) = 2.26) of 5 s: intervals near x/÷ 1.05 at a quiet machine's noise, so
+    // "no difference" (within 5%) can be shown, not just "inconclusive". ~20 minutes on 2 cores.
     warmupSeconds: 3,
-    roundSeconds: 8,
-    rounds: 5,
+    roundSeconds: 5,
+    rounds: 10,
     connections: 50,
     journeyConnections: 16,
     loginConnections: 8,

@@ -1,6 +1,7 @@
 // `npm run bench`: plans the runs of a profile, starts Postgres and the server instances, measures
 // every cell in interleaved rounds, writes results/<date>-<time>-<profile>/ (raw JSON + report.md/.json/.html),
-// updates results/latest/ and prints where they are and the headline table.
+// updates results/latest/ and prints a short summary (the answer at a glance, the targets) and where
+// the full report is.
 //   tsx bench/run.ts [--profile smoke|default|full] [--only me,cart-read,scaling,revocation,outage] [--variants session,jwt] [--out results] [--help]
 import { join, relative, resolve } from 'node:path';
 import { startPostgres } from '../scripts/postgres';
@@ -170,7 +171,9 @@ async function main(): Promise<number> {
   const progress = new Progress(totalRuns, estimate);
   const started = new Date();
   const notes: string[] = [];
-  process.stderr.write(`bench: profile ${profile.name}, ${groups.length} group(s), ${totalRuns} runs, ~${Math.round(estimate)} s of load plus start-up\n`);
+  process.stderr.write(
+    `bench: profile ${profile.name}, variants ${[...new Set(selection.variants.map((v) => v.name))].join(', ')}; ${groups.length} group(s), ${totalRuns} runs, ~${Math.round(estimate)} s of load plus start-up\n`,
+  );
 
   progress.note(process.env.DATABASE_URL ? 'using the Postgres at DATABASE_URL (its CPU is not measured)' : 'starting an embedded Postgres (fsync on)');
   const pg = await startPostgres();
@@ -300,9 +303,15 @@ async function main(): Promise<number> {
   writeResults(dir, results);
   const report = await buildReport(dir);
   const latest = updateLatest(args.out, dir);
-  const show = (p: string) => relative(process.cwd(), p) || '.';
-  process.stdout.write(`\n${report.headline}\n\n${report.revocation ? `${report.revocation}\n\n` : ''}${report.targets}\n\n`);
-  process.stdout.write(`results: ${show(dir)}/ (results.json, report.md, report.html, report.json); latest copy: ${show(latest)}/\n`);
+  // Relative to where the user typed the command (npm runs scripts in the package folder), unless
+  // that only climbs out of it: then the absolute path reads better.
+  const show = (p: string) => {
+    const rel = relative(process.env.INIT_CWD ?? process.cwd(), p);
+    return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
+  };
+  process.stdout.write(`\n${report.summary}\n`);
+  process.stdout.write(`full report: ${show(join(dir, 'report.html'))} (also report.md, charts as .svg, raw results.json)\n`);
+  process.stdout.write(`latest copy: ${show(latest)}/\ncompare with another run: npm run bench:compare -- <folder A> ${show(dir)}\n`);
   process.stdout.write(
     `wall time ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s (measuring ${results.wallSeconds.toFixed(0)} s), profile ${profile.name}, ${environment.machine.cores} cores (${environment.machine.cpuModel})\n`,
   );

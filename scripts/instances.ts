@@ -51,6 +51,9 @@ export function startInstance(opts: InstanceOptions): Promise<Instance> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
+    // Also set by servers/core/threadpool.ts; here too because a TypeScript loader may touch the
+    // thread pool before the server's first module runs.
+    UV_THREADPOOL_SIZE: '8',
     ...opts.env,
     DATABASE_URL: opts.databaseUrl,
     NODE_ENV: process.env.NODE_ENV === 'test' ? 'production' : (process.env.NODE_ENV ?? 'production'),

@@ -3,15 +3,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readResults, type RunResults } from '../results';
-import { renderHtml } from './html';
-import { markdownTable, renderMarkdown } from './markdown';
+import { chartSvg, renderHtml } from './html';
+import { chartFile, markdownTable, renderMarkdown } from './markdown';
 import { buildModel, headlineTable, modelContext, type ReportModel } from './model';
 import { busyMachineWarning } from './section-about';
-
-function tableById(model: ReportModel, id: string) {
-  for (const s of model.sections) for (const b of s.blocks) if (b.kind === 'table' && b.id === id) return b;
-  return undefined;
-}
+import { terminalSummary } from './terminal';
 
 /** The headline table as Markdown, with the line that says what it was measured on. */
 export function headlineMarkdown(model: ReportModel, results: RunResults, reportPath?: string): string {
@@ -23,21 +19,30 @@ export function headlineMarkdown(model: ReportModel, results: RunResults, report
   return table ? `${markdownTable(table)}\n\n${text}` : `(no headline: this run has no workload cells)\n\n${text}`;
 }
 
-export async function buildReport(dir: string): Promise<{ headline: string; targets: string; revocation: string; files: string[] }> {
+/** Writes every view of a run; returns the files and the summary for a terminal (`npm run bench`). */
+export async function buildReport(dir: string): Promise<{ summary: string; files: string[] }> {
   const results = readResults(dir);
   const model = buildModel(results);
   const files = [join(dir, 'report.json'), join(dir, 'report.md'), join(dir, 'report.html')];
+  // Each chart once: inlined in the HTML (self-contained), and as an .svg file report.md links.
+  const svgs = new Map<string, string>();
+  for (const s of model.sections) {
+    for (const b of s.blocks) {
+      if (b.kind !== 'chart') continue;
+      const svg = await chartSvg(b);
+      svgs.set(b.id, svg);
+      if (svg.startsWith('<svg')) {
+        const file = join(dir, chartFile(b.id));
+        // A standalone .svg needs its namespace (inline SVG in HTML does not; vega writes it today).
+        writeFileSync(file, `${svg.includes('xmlns=') ? svg : svg.replace('<svg ', '<svg xmlns="http://www.w3.org/2000/svg" ')}\n`);
+        files.push(file);
+      }
+    }
+  }
   writeFileSync(files[0], `${JSON.stringify(model, null, 2)}\n`);
   writeFileSync(files[1], renderMarkdown(model));
-  writeFileSync(files[2], await renderHtml(model));
-  const targets = tableById(model, 'targets');
-  const revocation = tableById(model, 'revocation');
-  return {
-    headline: headlineMarkdown(model, results),
-    targets: targets ? markdownTable(targets) : '',
-    revocation: revocation ? markdownTable(revocation) : '',
-    files,
-  };
+  writeFileSync(files[2], await renderHtml(model, svgs));
+  return { summary: terminalSummary(model, Math.min(120, Math.max(80, process.stdout.columns ?? 110))), files };
 }
 
 if (require.main === module) {

@@ -13,6 +13,13 @@ const CONFIG = {
   header: { labelFontSize: 12 },
 };
 
+/**
+ * Width of the plotting area a chart may fill: the HTML page's content column (1240 px less padding
+ * and axis labels). Facets share it; the SVG scales down on narrow screens (max-width: 100%).
+ */
+export const PAGE_WIDTH = 1060;
+const facetWidth = (facets: number, gap = 70) => Math.max(80, Math.floor(PAGE_WIDTH / Math.max(1, facets)) - gap);
+
 const variantOrder = (cells: CellMetrics[]) => [...new Set(cells.map((m) => m.cell.variant))];
 
 function variantColor(cells: CellMetrics[]): Spec {
@@ -32,8 +39,8 @@ export function throughputChart(cells: CellMetrics[]): Spec {
     data: { values },
     facet: { column: { field: 'workload', type: 'nominal', sort: workloadOrder(cells), title: null } },
     spec: {
-      width: 90,
-      height: 170,
+      width: facetWidth(workloadOrder(cells).length),
+      height: 190,
       layer: [
         {
           mark: 'bar',
@@ -55,6 +62,7 @@ export function throughputChart(cells: CellMetrics[]): Spec {
 }
 
 export function latencyChart(cells: CellMetrics[]): Spec {
+  // Milliseconds: loopback latencies under load are 5-1000 ms; µs labels read "1,000,000".
   const values = cells
     .filter((m) => m.cell.valid)
     .flatMap((m) =>
@@ -62,7 +70,7 @@ export function latencyChart(cells: CellMetrics[]): Spec {
         workload: m.cell.workload,
         variant: m.cell.variant,
         percentile: p === 'p999' ? 'p99.9' : p,
-        us: Math.max(1, m.latencyUs[p]),
+        ms: Math.max(0.001, m.latencyUs[p] / 1000),
       })),
     );
   return {
@@ -73,19 +81,25 @@ export function latencyChart(cells: CellMetrics[]): Spec {
     facet: { field: 'workload', type: 'nominal', sort: workloadOrder(cells), title: null },
     columns: 3,
     spec: {
-      width: 150,
-      height: 150,
+      width: facetWidth(3, 90),
+      height: 170,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'percentile', type: 'ordinal', sort: ['p50', 'p90', 'p99', 'p99.9'], title: null },
-        y: { field: 'us', type: 'quantitative', scale: { type: 'log' }, title: 'µs' },
+        x: { field: 'percentile', type: 'ordinal', sort: ['p50', 'p90', 'p99', 'p99.9'], title: null, axis: { labelAngle: 0 } },
+        y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms (log scale)', axis: { format: '~g', tickCount: 5 } },
         color: variantColor(cells),
+        tooltip: [{ field: 'variant' }, { field: 'percentile' }, { field: 'ms', format: ',.2f' }],
       },
     },
     resolve: { scale: { y: 'independent' } },
   };
 }
 
+/**
+ * Horizontal bars, one row of panels per workload: variant names read left of their bar instead of
+ * slanting into each other under narrow columns, and each workload keeps its own scale (a login
+ * costs 300 times a public request).
+ */
 export function costChart(cells: CellMetrics[]): Spec {
   const values = cells
     .filter((m) => m.cell.valid)
@@ -97,20 +111,21 @@ export function costChart(cells: CellMetrics[]): Spec {
     $schema: SCHEMA,
     config: CONFIG,
     data: { values },
-    facet: { column: { field: 'workload', type: 'nominal', sort: workloadOrder(cells), title: null } },
+    facet: { row: { field: 'workload', type: 'nominal', sort: workloadOrder(cells), title: null, header: { labelAngle: 0, labelAlign: 'left' } } },
     spec: {
-      width: 90,
-      height: 170,
+      width: PAGE_WIDTH - 260,
+      height: { step: 16 },
       mark: 'bar',
       encoding: {
-        x: { field: 'variant', type: 'nominal', sort: variantOrder(cells), axis: { labelAngle: -45, title: null } },
-        y: { field: 'us', type: 'quantitative', title: 'CPU µs per request', stack: 'zero' },
+        y: { field: 'variant', type: 'nominal', sort: variantOrder(cells), title: null },
+        x: { field: 'us', type: 'quantitative', title: 'CPU µs per request (server + Postgres)', stack: 'zero' },
         color: {
           field: 'part',
           type: 'nominal',
           scale: { domain: ['server', 'Postgres'], range: ['#4c78a8', '#e45756'] },
           legend: { orient: 'top', title: null },
         },
+        tooltip: [{ field: 'variant' }, { field: 'part' }, { field: 'us', format: ',.0f' }],
       },
     },
     resolve: { scale: { x: 'independent', y: 'independent' } },
@@ -125,8 +140,8 @@ export function scalingChart(cells: CellMetrics[]): Spec {
     $schema: SCHEMA,
     config: CONFIG,
     data: { values },
-    width: 360,
-    height: 220,
+    width: Math.floor(PAGE_WIDTH / 2),
+    height: 240,
     layer: [
       {
         mark: { type: 'line', point: true },
@@ -158,14 +173,14 @@ export function utilisationChart(cells: CellMetrics[], cores: number): Spec {
   return {
     $schema: SCHEMA,
     config: CONFIG,
-    width: Math.max(240, 34 * order.length),
+    width: Math.min(PAGE_WIDTH, Math.max(300, 60 * order.length)),
     height: 200,
     layer: [
       {
         data: { values },
         mark: 'bar',
         encoding: {
-          x: { field: 'cell', type: 'nominal', sort: order, axis: { labelAngle: -45, title: null } },
+          x: { field: 'cell', type: 'nominal', sort: order, axis: { labelAngle: order.length > 8 ? -30 : 0, title: null } },
           y: { field: 'cores', type: 'quantitative', title: 'busy cores', stack: 'zero' },
           color: {
             field: 'part',
@@ -186,13 +201,13 @@ export function scalingFailureChart(cells: CellMetrics[]): Spec {
     $schema: SCHEMA,
     config: CONFIG,
     data: { values },
-    width: 240,
-    height: 160,
+    width: 360,
+    height: 180,
     layer: [
       {
         mark: { type: 'bar', color: '#e45756' },
         encoding: {
-          x: { field: 'instances', type: 'ordinal' },
+          x: { field: 'instances', type: 'ordinal', axis: { labelAngle: 0 } },
           y: { field: 'share', type: 'quantitative', axis: { format: '%' }, title: 'requests failing (401)', scale: { domain: [0, 1] } },
         },
       },
@@ -230,17 +245,17 @@ export function revocationChart(items: RevocationChartItem[], target: { median: 
   return {
     $schema: SCHEMA,
     config: CONFIG,
-    width: 560,
+    width: PAGE_WIDTH - 160,
     height: Math.max(120, 64 * variants.length),
     layer: [
       {
         data: { values },
         mark: { type: 'point', filled: true, size: 45, opacity: 0.75 },
         encoding: {
-          x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms after the revoking request was sent (log scale)' },
+          x: { field: 'ms', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'ms after the revoking request was sent (log scale)' },
           y: { field: 'variant', type: 'nominal', sort: variants, title: null },
           yOffset: { field: 'event', type: 'nominal', sort: events },
-          color: { field: 'event', type: 'nominal', sort: events, scale: { range: PALETTE }, legend: { orient: 'top', title: null } },
+          color: { field: 'event', type: 'nominal', sort: events, scale: { range: PALETTE }, legend: { orient: 'bottom', title: null } },
           shape: {
             field: 'kind',
             type: 'nominal',
@@ -258,13 +273,13 @@ export function revocationChart(items: RevocationChartItem[], target: { median: 
       {
         data: {
           values: [
-            { ms: target.median, label: `${target.median} ms (target, median)` },
-            { ms: target.max, label: `${target.max} ms (target, max)` },
+            { ms: target.median, label: `${target.median} ms: target for the median`, y: -14 },
+            { ms: target.max, label: `${target.max} ms: target for the max`, y: -2 },
           ],
         },
-        // Along the rule, reading upwards from the foot of the plot.
-        mark: { type: 'text', angle: 270, align: 'left', baseline: 'bottom', dx: 4, dy: -3, fontSize: 10, color: '#444' },
-        encoding: { x: { field: 'ms', type: 'quantitative' }, y: { value: Math.max(120, 64 * variants.length) }, text: { field: 'label' } },
+        // Above the plot, one line each (staggered): inside it they ran into the points.
+        mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 3, fontSize: 10, color: '#444' },
+        encoding: { x: { field: 'ms', type: 'quantitative' }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'label' } },
       },
     ],
   };
@@ -301,7 +316,7 @@ export function outageChart(rows: OutageChartRow[], binMs: number, marks: { labe
   return {
     $schema: SCHEMA,
     config: CONFIG,
-    width: 560,
+    width: PAGE_WIDTH - 160,
     height: Math.max(100, 34 * variants.length),
     layer: [
       {
@@ -315,7 +330,8 @@ export function outageChart(rows: OutageChartRow[], binMs: number, marks: { labe
             field: 'outcome',
             type: 'nominal',
             scale: { domain: OUTAGE_OUTCOMES, range: ['#54a24b', '#4c78a8', '#72b7b2', '#e45756', '#333333'] },
-            legend: { orient: 'top', title: null, labelLimit: 300 },
+            // Below: the labels of the marks take the space above the plot.
+            legend: { orient: 'bottom', title: null, labelLimit: 300 },
           },
           tooltip: [{ field: 'variant' }, { field: 'from' }, { field: 'outcome' }, { field: 'responses' }, { field: 'share', format: '.0%' }],
         },
@@ -326,9 +342,11 @@ export function outageChart(rows: OutageChartRow[], binMs: number, marks: { labe
         encoding: { x: { field: 's', type: 'quantitative' } },
       },
       {
-        data: { values: marks.map((m) => ({ s: (m.ms - originMs) / 1000, label: m.label })) },
-        mark: { type: 'text', angle: 270, align: 'left', baseline: 'bottom', dx: 4, dy: -3, fontSize: 10, color: '#222' },
-        encoding: { x: { field: 's', type: 'quantitative' }, y: { value: Math.max(100, 34 * variants.length) }, text: { field: 'label' } },
+        // Above the plot, horizontal, one line per mark: the marks lie fractions of a second apart,
+        // and rotated labels inside the plot ran into each other and into the bins.
+        data: { values: marks.map((m, i) => ({ s: (m.ms - originMs) / 1000, label: m.label, y: -4 - 12 * (marks.length - 1 - i) })) },
+        mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 3, fontSize: 10, color: '#222' },
+        encoding: { x: { field: 's', type: 'quantitative' }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'label' } },
       },
     ],
   };

@@ -1,5 +1,5 @@
-// Renders the report model as Markdown (GitHub flavoured). Charts live in report.html; here they
-// are named so the reader knows where to look.
+// Renders the report model as Markdown (GitHub flavoured). Charts are linked as SVG files written
+// next to report.md (build.ts), so GitHub shows them where the text is read.
 import type { Block, ReportModel } from './model';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -11,6 +11,9 @@ export function markdownTable(b: Extract<Block, { kind: 'table' }>): string {
   return [head, rule, ...rows].join('\n');
 }
 
+/** The file name of a chart next to report.md. */
+export const chartFile = (id: string) => `chart-${id}.svg`;
+
 function block(b: Block): string {
   switch (b.kind) {
     case 'paragraph':
@@ -20,7 +23,7 @@ function block(b: Block): string {
     case 'table':
       return `${b.caption ? `${b.caption}:\n\n` : ''}${markdownTable(b)}`;
     case 'chart':
-      return `_Chart in report.html: ${b.title}._`;
+      return `**${b.title}**\n\n![${b.alt.replace(/[[\]]/g, '')}](${chartFile(b.id)})`;
     case 'code':
       return `<details><summary>${b.summary}</summary>\n\n\`\`\`${b.language}\n${b.text}\n\`\`\`\n\n</details>`;
   }

@@ -6,7 +6,9 @@ import { allMetrics, type CellMetrics } from './metrics';
 import { aboutSection } from './section-about';
 import { appendixSections } from './section-appendix';
 import { claimsSection } from './section-claims';
+import { findingsSection } from './section-findings';
 import { headlineSection } from './section-headline';
+import { lessonSection } from './section-lesson';
 import { outageSection } from './section-outage';
 import { revocationSection } from './section-revocation';
 import { scalingSection } from './section-scaling';
@@ -67,7 +69,10 @@ export function modelContext(results: RunResults): ModelContext {
 export function buildModel(results: RunResults): ReportModel {
   const ctx = modelContext(results);
   const env = results.environment;
+  // The answer first, then what it answers (the lesson), then how it was measured.
   const sections = [
+    findingsSection(ctx),
+    lessonSection(ctx),
     aboutSection(ctx),
     headlineSection(ctx),
     workloadsSection(ctx),

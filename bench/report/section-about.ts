@@ -76,7 +76,7 @@ export function aboutSection(ctx: ModelContext): Section {
         kind: 'list',
         items: [
           'Servers and Postgres are separate processes; the load generator (autocannon) runs in the bench process. Each connection has its own user and credential: a cookie from the login response for the session server, `Authorization: Bearer` from the login body for the jwt server.',
-          'Every cell is warmed up (discarded), then measured in rounds; the cells of one comparison are interleaved (A B A B ...) so drift of the machine hits them alike. Figures are medians over the rounds with their min–max. A difference is called only when a Welch t-test on the per-round throughput gives p < 0.05 and it exceeds 5%; otherwise "tie".',
+          'Every cell is warmed up (discarded), then measured in rounds; the cells of one comparison are interleaved (A B A B ...) so drift of the machine hits them alike. Figures are medians over the rounds with their min–max. A throughput ratio comes with its 95% confidence interval (a t interval on the log ratio; paired by round for cells measured interleaved, Welch for cells measured at different times): **faster/slower** when the interval excludes 1, **no difference** only when the whole interval lies within 5% of 1, **inconclusive** otherwise (this run cannot tell: more or longer rounds can).',
           "Latency percentiles are microseconds from an HDR histogram fed with every response time (autocannon's own histogram truncates to whole milliseconds).",
           'CPU per request: CPU time (/proc/<pid>/stat, all threads) of the serving instances and of every Postgres process, divided by responses. Utilisation is CPU seconds per wall second (1.0 = one busy core).',
           "Database work per request: deltas of pg_stat_database (transactions) and pg_stat_user_tables (table reads, rows read, rows written) over a window holding only that cell's traffic (warm-up included), the bench's own statements subtracted, divided by the requests sent (including the few still in flight when a run stopped: the server handled them too). Postgres flushes these counters lazily (an idle backend after 10 s), so each window is read only after its database has been idle that long; workloads alternate between two instance sides on separate databases so this costs no time.",
@@ -91,7 +91,7 @@ export function aboutSection(ctx: ModelContext): Section {
         kind: 'list',
         items: [
           `Load generator, servers and Postgres share ${env.machine.cores} cores: absolute req/s are this machine's, not a server's. Read the ratios measured within this run; the utilisation columns show what saturated, and "other" shows CPU used by processes outside the bench (a busy shared machine makes every figure noisier).`,
-          'Rounds are short on the default profile; the min–max spread says how far a median can be trusted. `npm run bench -- --profile full` runs longer rounds and more of them.',
+          'Rounds are short on the default profile; the confidence intervals say how far a ratio can be trusted (an interval is as wide as the round-to-round noise of the machine allows). `npm run bench -- --profile full` runs longer rounds and more of them.',
           ...(hasScaling
             ? [
                 `Scaling on ${env.machine.cores} cores: more instances cannot add CPU, so efficiency below 1 here says the machine saturated, not that a design does not scale.`,

@@ -1,16 +1,18 @@
 // The lesson's claims (PRODUCT.md), each with the figures measured in this run and where it holds.
-import { int, num, pct, ratio } from './format';
+import { int, num, pct, ratio, ratioCi } from './format';
 import type { ModelContext, Section } from './model';
+import { throughputRatio } from './section-headline';
 import { accessLifetimeSeconds, variantRevocation } from './section-revocation';
 import { efficiency, scalingCells } from './section-scaling';
 
-function canonical(ctx: ModelContext, strategy: 'session' | 'jwt'): string | undefined {
+/** The plain variant of a strategy: not per-instance, not compared with another (not a trap). */
+export function canonicalVariant(ctx: ModelContext, strategy: 'session' | 'jwt'): string | undefined {
   return ctx.results.variants.find((v) => v.strategy === strategy && !v.perInstanceState && !v.comparedWith)?.name;
 }
 
 export function claimsSection(ctx: ModelContext): Section | null {
-  const s = canonical(ctx, 'session');
-  const j = canonical(ctx, 'jwt');
+  const s = canonicalVariant(ctx, 'session');
+  const j = canonicalVariant(ctx, 'jwt');
   if (!s || !j) return null;
   const sMe = ctx.find('workloads', 'me', s);
   const jMe = ctx.find('workloads', 'me', j);
@@ -108,7 +110,7 @@ function revocationClaim(ctx: ModelContext, s: string, j: string): string[] | nu
     const m = me(v);
     if (!m || !jMe || !m.cell.valid || !jMe.cell.valid) return '';
     const db = m.db ? `, ${num(m.db.xacts)} DB transactions per request` : '';
-    return ` (\`me\` at ${ratio(m.rps.median / jMe.rps.median)} the throughput of \`${j}\`${db})`;
+    return ` (\`me\` at ${ratioCi(throughputRatio(m, jMe))} the throughput of \`${j}\`${db})`;
   };
   const immediate = (v: string) => {
     const r = rv(v);
@@ -133,7 +135,7 @@ function revocationClaim(ctx: ModelContext, s: string, j: string): string[] | nu
   const verdict = [
     `${sR.summary.acceptedAfterAck === 0 ? 'Holds for sessions: deleting the row ends the session on every instance at the next request' : 'Sessions accepted a revoked credential after the acknowledgement in this run: see "Revocation"'}.`,
     `For tokens, "stateless" means logout cannot reach a token already issued: ${stillValid ? `the plain token kept working everywhere for its remaining lifetime${ttl ? ` (up to ${ttl} s)` : ''}` : 'see "Revocation"'}.`,
-    `Getting revocation back costs state: a database round trip per request (\`jwt-denylist\`${denylist && jMe ? `: ${ratio(denylist.rps.median / jMe.rps.median)} of plain \`${j}\` on \`me\`${sessionMe ? `, against ${ratio(sessionMe.rps.median / jMe.rps.median)} for \`${s}\`` : ''}` : ''}: a token then costs what a session costs), or memory plus a notification per event (\`jwt-push\`, \`session-cached\`${push && cached && jMe ? `: ${ratio(push.rps.median / jMe.rps.median)} and ${ratio(cached.rps.median / jMe.rps.median)} of plain \`${j}\`` : ''}), which keeps near-stateless speed for a window of the notify latency, at the price of a dedicated LISTEN connection per instance, one notification per revoking event, revocations held in memory (for one access lifetime: \`jwt-push\`; the cache: \`session-cached\`), and a fallback to Postgres on every request while that connection is down.`,
+    `Getting revocation back costs state: a database round trip per request (\`jwt-denylist\`${denylist && jMe ? `: ${ratioCi(throughputRatio(denylist, jMe))} of plain \`${j}\` on \`me\`${sessionMe ? `, against ${ratioCi(throughputRatio(sessionMe, jMe))} for \`${s}\`` : ''}` : ''}: a token then costs what a session costs), or memory plus a notification per event (\`jwt-push\`, \`session-cached\`${push && cached && jMe ? `: ${ratioCi(throughputRatio(push, jMe))} and ${ratioCi(throughputRatio(cached, jMe))} of plain \`${j}\`` : ''}), which keeps near-stateless speed for a window of the notify latency, at the price of a dedicated LISTEN connection per instance, one notification per revoking event, revocations held in memory (for one access lifetime: \`jwt-push\`; the cache: \`session-cached\`), and a fallback to Postgres on every request while that connection is down.`,
   ].join(' ');
   return ['**revocation**: "invalidate on logout"; what "stateless" costs', sessionSide, jwtSide, verdict];
 }

@@ -1,7 +1,7 @@
 // The headline: every variant against every other on each workload, each against its own server's
 // public baseline, and the targets this project set itself, measured within this run.
-import { compare } from '../compare';
-import { int, num, pValue, ratio } from './format';
+import { type RatioInterval, ratioInterval } from '../compare';
+import { int, num, ratio, ratioAgainst, ratioCi } from './format';
 import { BUSY_MACHINE_CORES, type CellMetrics } from './metrics';
 import type { ModelContext, Section } from './model';
 import { busyMachineWarning } from './section-about';
@@ -33,12 +33,27 @@ export function referenceOf(ctx: ModelContext, variant: string): string {
   return ctx.results.variants.find((v) => v.name === variant)?.comparedWith ?? ctx.variantNames[0];
 }
 
+/**
+ * Throughput of a against b with its 95% interval. Cells of one workload run their rounds
+ * interleaved (measure.ts), so round i of each saw the same machine: paired. Across workloads
+ * (me against public) the rounds ran at different times: unpaired.
+ */
+export function throughputRatio(a: CellMetrics, b: CellMetrics): RatioInterval {
+  const paired = a.cell.scenario === b.cell.scenario && a.cell.workload === b.cell.workload && a.cell.rounds.length === b.cell.rounds.length;
+  return ratioInterval(a.rpsRounds, b.rpsRounds, paired);
+}
+
+/** "faster" / "slower" / "no difference" / "inconclusive", from the interval. */
+export function verdictWord(r: RatioInterval, higher = 'faster', lower = 'slower'): string {
+  return { higher, lower, same: 'no difference', inconclusive: 'inconclusive' }[r.verdict];
+}
+
 export function verdictText(a: CellMetrics, b: CellMetrics): string {
-  if (!a.cell.valid || !b.cell.valid) return `${a.cell.variant} vs ${b.cell.variant}: invalid`;
-  const c = compare(a.rpsRounds, b.rpsRounds);
   const name = `${a.cell.variant} vs ${b.cell.variant}`;
-  if (c.verdict === 'tie') return `${name}: tie (${ratio(c.ratio)}, ${pValue(c.p)})`;
-  return `${name}: **${ratio(c.ratio)}** ${c.verdict === 'higher' ? 'faster' : 'slower'} (${pValue(c.p)})`;
+  if (!a.cell.valid || !b.cell.valid) return `${name}: invalid`;
+  const r = throughputRatio(a, b);
+  const word = verdictWord(r);
+  return `${name}: ${r.verdict === 'higher' || r.verdict === 'lower' ? `**${word}**` : word}, ${ratioCi(r)}`;
 }
 
 function headlineRows(ctx: ModelContext, variants: string[]): string[][] {
@@ -61,11 +76,28 @@ function headlineRows(ctx: ModelContext, variants: string[]): string[][] {
 export interface TargetRow {
   target: string;
   measured: string;
+  /** null: not judged (not measured, smoke, or the interval straddles the target: see `inconclusive`). */
   pass: boolean | null;
+  /** The 95% interval holds the target: this run cannot tell pass from fail. */
+  inconclusive?: boolean;
+}
+
+/** A throughput target judged on the interval: pass when all of it clears the target, fail when none does. */
+function judgeRatio(ctx: ModelContext, target: string, r: RatioInterval, min: number): TargetRow {
+  const interval = Number.isFinite(r.low) ? ` (95% CI ${ratioAgainst(r.low, min)}–${ratioAgainst(r.high, min)})` : ' (no interval: too few rounds)';
+  const measured = `${ratioAgainst(r.ratio, min)}${interval}${smokeNote(ctx)}`;
+  if (ctx.results.profile.name === 'smoke') return { target, measured, pass: null };
+  if (Number.isFinite(r.low) && r.low >= min) return { target, measured, pass: true };
+  if (Number.isFinite(r.high) ? r.high < min : r.ratio < min) return { target, measured, pass: false };
+  return { target, measured, pass: null, inconclusive: true };
+}
+
+export function targetResult(t: TargetRow): string {
+  if (t.inconclusive) return 'inconclusive';
+  return t.pass === null ? 'n/a' : t.pass ? 'pass' : '**FAIL**';
 }
 
 /** Smoke rounds last a fraction of a second on a cold server: their throughput passes and fails nothing. */
-const throughputVerdict = (ctx: ModelContext, pass: boolean): boolean | null => (ctx.results.profile.name === 'smoke' ? null : pass);
 const smokeNote = (ctx: ModelContext) => (ctx.results.profile.name === 'smoke' ? ' (smoke: not judged)' : '');
 
 function ratioTarget(ctx: ModelContext, variant: string, min: number): TargetRow {
@@ -74,8 +106,7 @@ function ratioTarget(ctx: ModelContext, variant: string, min: number): TargetRow
   const target = `\`${variant}\` me ≥ ${min}× \`${variant}\` public (throughput)`;
   if (!me || !pub) return { target, measured: 'not measured in this run', pass: null };
   if (!me.cell.valid || !pub.cell.valid) return { target, measured: 'invalid cell', pass: false };
-  const c = compare(me.rpsRounds, pub.rpsRounds);
-  return { target, measured: `${ratio(c.ratio)} (spread ${ratio(c.low)}–${ratio(c.high)})${smokeNote(ctx)}`, pass: throughputVerdict(ctx, c.ratio >= min) };
+  return judgeRatio(ctx, target, throughputRatio(me, pub), min);
 }
 
 /** A variant's `me` throughput against another variant's, interleaved in the same group. */
@@ -85,8 +116,7 @@ function versusTarget(ctx: ModelContext, variant: string, reference: string, min
   const target = `\`${variant}\` me ≥ ${min}× \`${reference}\` me (throughput)`;
   if (!a || !b) return { target, measured: 'not measured in this run', pass: null };
   if (!a.cell.valid || !b.cell.valid) return { target, measured: 'invalid cell', pass: false };
-  const c = compare(a.rpsRounds, b.rpsRounds);
-  return { target, measured: `${ratio(c.ratio)} (spread ${ratio(c.low)}–${ratio(c.high)})${smokeNote(ctx)}`, pass: throughputVerdict(ctx, c.ratio >= min) };
+  return judgeRatio(ctx, target, throughputRatio(a, b), min);
 }
 
 function dbTarget(ctx: ModelContext, variant: string, what: 'xacts' | 'rowsWritten', expect: number, tolerance: number, label: string): TargetRow {
@@ -143,7 +173,7 @@ export function headlineSection(ctx: ModelContext): Section | null {
         columns: [
           { label: 'workload' },
           ...variants.map((v) => ({ label: v, align: 'right' as const })),
-          { label: 'comparison (Welch t-test, tie unless p<0.05 and >5%)' },
+          { label: 'comparison: ratio of throughput, 95% confidence interval' },
         ],
         rows: headlineRows(ctx, variants),
       },
@@ -152,7 +182,7 @@ export function headlineSection(ctx: ModelContext): Section | null {
         id: 'targets',
         caption: 'Targets (ratios and counts measured within this run)',
         columns: [{ label: 'target' }, { label: 'measured', align: 'right' }, { label: 'result' }],
-        rows: targets.map((t) => [t.target, t.measured, t.pass === null ? 'n/a' : t.pass ? 'pass' : '**FAIL**']),
+        rows: targets.map((t) => [t.target, t.measured, targetResult(t)]),
       },
       ...(busyMachineWarning(ctx) ? [{ kind: 'paragraph' as const, text: busyMachineWarning(ctx) as string }] : []),
       ...(failed.length > 0

@@ -1,11 +1,11 @@
 // Per-workload figures: throughput and latency, cost per request, the login row and the
 // string-secret trap.
-import { compare, summarize } from '../compare';
+import { summarize } from '../compare';
 import { costChart, latencyChart, throughputChart } from './charts';
-import { int, num, pValue, ratio, spread } from './format';
+import { num, ratio, ratioCi, spread } from './format';
 import type { CellMetrics } from './metrics';
 import type { Block, ModelContext, Section } from './model';
-import { busyMark, RATIO_TO_PUBLIC, referenceOf } from './section-headline';
+import { busyMark, RATIO_TO_PUBLIC, referenceOf, throughputRatio } from './section-headline';
 
 export function workloadCells(ctx: ModelContext): CellMetrics[] {
   const order = (m: CellMetrics) => ctx.results.workloads.findIndex((w) => w.name === m.cell.workload) * 100 + ctx.variantNames.indexOf(m.cell.variant);
@@ -32,7 +32,7 @@ export function workloadsSection(ctx: ModelContext): Section | null {
     {
       kind: 'table',
       id: 'throughput',
-      caption: 'Throughput and latency (median over rounds; min–max in brackets; latency in µs)',
+      caption: 'Throughput and latency (median over rounds; min–max in brackets; latency in ms, measured in µs)',
       columns: [
         { label: 'workload' },
         { label: 'variant' },
@@ -48,10 +48,10 @@ export function workloadsSection(ctx: ModelContext): Section | null {
         m.cell.variant,
         valid(m, spread(m.rps.median, m.rps.min, m.rps.max)) + busyMark(m),
         vsPublic(ctx, m),
-        int(m.latencyUs.p50),
-        int(m.latencyUs.p90),
-        int(m.latencyUs.p99),
-        int(m.latencyUs.p999),
+        num(m.latencyUs.p50 / 1000),
+        num(m.latencyUs.p90 / 1000),
+        num(m.latencyUs.p99 / 1000),
+        num(m.latencyUs.p999 / 1000),
       ]),
     },
     {
@@ -64,7 +64,7 @@ export function workloadsSection(ctx: ModelContext): Section | null {
     {
       kind: 'chart',
       id: 'latency',
-      title: 'Latency percentiles per workload (µs, log scale)',
+      title: 'Latency percentiles per workload (ms, log scale)',
       alt: 'latency percentiles p50 to p99.9 per variant, one panel per workload',
       spec: latencyChart(cells),
     },
@@ -164,26 +164,26 @@ export function trapSection(ctx: ModelContext): Section | null {
     const trap = ctx.find('workloads', 'me', v.name);
     const base = ctx.find('workloads', 'me', v.comparedWith as string);
     if (!trap || !base) continue;
-    const c = compare(trap.rpsRounds, base.rpsRounds);
+    const c = throughputRatio(trap, base);
     blocks.push(
       {
         kind: 'paragraph',
-        text: `\`${v.name}\`: ${v.description}. On \`me\` it reaches **${ratio(c.ratio)}** the throughput of \`${base.cell.variant}\` (${pValue(c.p)}), and costs ${num(trap.serverCpuUs)} µs of server CPU per request against ${num(base.serverCpuUs)} µs. A comparison that falls into this trap measures jsonwebtoken's key parsing, not JWT.`,
+        text: `\`${v.name}\`: ${v.description}. On \`me\` it reaches **${ratioCi(c)}** the throughput of \`${base.cell.variant}\`, and costs ${num(trap.serverCpuUs)} µs of server CPU per request against ${num(base.serverCpuUs)} µs. A comparison that falls into this trap measures jsonwebtoken's key parsing, not JWT.`,
       },
       {
         kind: 'table',
         columns: [
           { label: 'variant' },
           { label: 'req/s', align: 'right' },
-          { label: 'p50 µs', align: 'right' },
-          { label: 'p99 µs', align: 'right' },
+          { label: 'p50 ms', align: 'right' },
+          { label: 'p99 ms', align: 'right' },
           { label: 'server CPU µs/request', align: 'right' },
         ],
         rows: [base, trap].map((m) => [
           m.cell.variant,
           valid(m, spread(m.rps.median, m.rps.min, m.rps.max)),
-          int(m.latencyUs.p50),
-          int(m.latencyUs.p99),
+          num(m.latencyUs.p50 / 1000),
+          num(m.latencyUs.p99 / 1000),
           num(m.serverCpuUs),
         ]),
       },

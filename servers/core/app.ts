@@ -5,16 +5,14 @@ import { createCartStore } from './cart/cart-store';
 import type { Config } from './config';
 import type { Db } from './db/db';
 import { errorFunnel } from './http/error-funnel';
-import { jsonBody } from './http/json-body';
+import { bodyGuard } from './http/json-body';
 import { originCheck } from './http/origin-check';
+import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import type { Logger } from './log';
 import type { Catalog } from './products/catalog';
-import { adminRoutes } from './routes/admin-routes';
-import { authRoutes } from './routes/auth-routes';
-import { cartRoutes } from './routes/cart-routes';
-import { systemRoutes } from './routes/system-routes';
-import { webRoutes } from './routes/web-routes';
+import { allRoutes, mountRoutes } from './routes/route-table';
+import type { HashingQueue } from './users/hashing-queue';
 import type { LoginThrottle } from './users/login-throttle';
 import type { UserStore } from './users/user-store';
 
@@ -24,49 +22,29 @@ export interface AppDeps {
   db: Db;
   users: UserStore;
   throttle: LoginThrottle;
+  hashing: HashingQueue;
   catalog: Catalog;
   log: Logger;
   dummyHash: string;
 }
 
 export function createApp(deps: AppDeps): Koa {
-  const { config, strategy, db, users, catalog, log } = deps;
+  const { config, strategy, db, catalog, log } = deps;
   // proxy: honour X-Forwarded-Proto/-For only behind our own proxy (TRUST_PROXY=1); maxIpsCount 1
   // takes the address our proxy appended, not one a client wrote into X-Forwarded-For.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.silent = true; // the funnel logs; Koa's default handler would print stacks for 4xx too
 
   const info = { strategy: strategy.strategy, variant: strategy.variant, instance: config.instanceId };
-  const routers = [
-    systemRoutes(info, db, catalog),
-    authRoutes({ config, strategy, users, throttle: deps.throttle, dummyHash: deps.dummyHash }),
-    cartRoutes(strategy, createCartStore(db, catalog), catalog),
-    adminRoutes(strategy, users),
-    webRoutes(),
-  ];
+  const routes = allRoutes({ ...deps, carts: createCartStore(db, catalog), info });
 
   app.use(securityHeaders(config.instanceId));
+  // Outside the funnel, so it logs every answer: 401, 403, 429, 503 and 500 included.
+  if (config.logRequests) app.use(requestLog(log));
   app.use(errorFunnel(log, db.isUnavailable));
-  if (config.logRequests) {
-    app.use(async (ctx, next) => {
-      const start = performance.now();
-      await next();
-      // Method, path and status only: query strings and headers may carry credentials.
-      log.info('request', {
-        requestId: ctx.state.requestId,
-        method: ctx.method,
-        path: ctx.path,
-        status: ctx.status,
-        ms: +(performance.now() - start).toFixed(2),
-      });
-    });
-  }
   app.use(originCheck(config.allowedOrigins));
-  for (const mw of jsonBody(config.bodyLimitBytes)) app.use(mw);
+  app.use(bodyGuard(config.bodyLimitBytes));
   for (const mw of strategy.middleware) app.use(mw);
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  for (const mw of mountRoutes(routes, deps)) app.use(mw);
   return app;
 }

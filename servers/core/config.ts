@@ -1,6 +1,7 @@
 // The only reader of process.env. Every setting is parsed, defaulted, validated (errors name the
 // variable) and frozen; secrets are non-enumerable so `console.log(config)` never prints them.
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { USERNAME_PATTERN, USERNAME_RULE } from './users/username';
 
 export type Variant = 'session' | 'session-memory' | 'session-cached' | 'jwt' | 'jwt-denylist' | 'jwt-push' | 'jwt-string-secret';
 
@@ -23,7 +24,9 @@ export interface Config {
   bodyLimitBytes: number;
   logRequests: boolean;
   password: { scryptLogN: number; minLength: number; maxLength: number };
-  login: { maxFailures: number; perClientMaxFailures: number; windowMs: number; maxLockMs: number };
+  login: { maxFailures: number; perClientMaxFailures: number; windowMs: number; maxLockMs: number; pruneIntervalMs: number };
+  /** Bounds on password-hashing work (users/hashing-queue.ts). */
+  hashing: { concurrency: number; perClient: number; maxWaiting: number };
   admin: { username: string | null; password: string | null };
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number; touchIntervalMs: number; pruneIntervalMs: number };
   jwt: {
@@ -33,6 +36,8 @@ export interface Config {
     clockToleranceSeconds: number;
     refreshIdleTimeoutMs: number;
     refreshAbsoluteTimeoutMs: number;
+    /** Refreshes one refresh family may make per minute (refresh-tokens.ts). */
+    refreshesPerMinute: number;
     /** The key set; tokens name their key with `kid`. Non-enumerable. */
     keys: JwtKey[];
     currentKid: string;
@@ -130,6 +135,13 @@ function jwtKeys(env: Env): { keys: JwtKey[]; currentKid: string } {
   return { keys, currentKid };
 }
 
+/** The bootstrap admin's name follows the registration rule (users/username.ts): one canonical form. */
+function adminUsername(env: Env): string | null {
+  const name = env.ADMIN_USERNAME || null;
+  if (name !== null && !USERNAME_PATTERN.test(name)) throw new ConfigError(`ADMIN_USERNAME must be ${USERNAME_RULE}, got "${name}"`);
+  return name;
+}
+
 /**
  * DATABASE_URL must be a postgres:// (or postgresql://) URL with a host. pg reads anything else its
  * own way: "localhost:5432" parses as a URL whose scheme is "localhost:", and the server would
@@ -207,8 +219,22 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       perClientMaxFailures: int(env, 'LOGIN_CLIENT_MAX_FAILURES', 100, 1, 100_000),
       windowMs: int(env, 'LOGIN_THROTTLE_WINDOW_MS', 15 * minute, 1000, 24 * 60 * minute),
       maxLockMs: int(env, 'LOGIN_MAX_LOCK_MS', 15 * minute, 1000, 24 * 60 * minute),
+      // Rows past their window and lock change no answer: deleted this often (login-throttle.ts).
+      pruneIntervalMs: int(env, 'LOGIN_FAILURES_PRUNE_INTERVAL_MS', 10 * minute, 1000, 24 * 60 * minute),
     },
-    admin: { username: env.ADMIN_USERNAME || null, password: env.ADMIN_PASSWORD || null },
+    hashing: {
+      // scrypt runs on libuv's thread pool (4 threads by default), and so does pg's SCRAM login to
+      // Postgres (WebCrypto): with all 4 threads hashing, new database connections waited behind the
+      // hashes until the pool gave up (503). One hash per core already uses every core, so: one per
+      // core, at most 3, and one thread is always left for everything else.
+      concurrency: int(env, 'HASH_CONCURRENCY', Math.max(1, Math.min(availableParallelism(), 3)), 1, 64),
+      // Round robin already stops one address from starving the others; this bounds its share of the
+      // queue. 16 fits an office behind one NAT logging in at once; a flood of 200 gets 184 x 429.
+      perClient: int(env, 'HASH_PER_CLIENT', 16, 1, 100_000),
+      // ~256 x 37 ms / 4 = ~2.4 s of queued work at most before new hashing requests get 503.
+      maxWaiting: int(env, 'HASH_MAX_WAITING', 256, 1, 100_000),
+    },
+    admin: { username: adminUsername(env), password: env.ADMIN_PASSWORD || null },
     session: {
       // OWASP: 15-30 min idle for low-risk apps; ASVS 4 L2: 30 min idle, 12 h absolute.
       idleTimeoutMs: int(env, 'SESSION_IDLE_TIMEOUT_MS', 30 * minute, 1000, 24 * 60 * minute),
@@ -224,6 +250,9 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       clockToleranceSeconds: int(env, 'JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 60),
       refreshIdleTimeoutMs: int(env, 'REFRESH_IDLE_TIMEOUT_MS', 30 * minute, 1000, 24 * 60 * minute),
       refreshAbsoluteTimeoutMs: int(env, 'REFRESH_ABSOLUTE_TIMEOUT_MS', 12 * 60 * minute, 1000, 30 * 24 * 60 * minute),
+      // A client refreshes once per access lifetime (5 min); 10 a minute leaves room for a few tabs
+      // and retries, and caps a family at 10 rows a minute instead of ~280 a second (issue 8).
+      refreshesPerMinute: int(env, 'REFRESH_MAX_PER_MINUTE', 10, 1, 10_000),
       ...(strategy === 'jwt' ? jwtKeys(env) : { keys: [], currentKid: '' }),
     },
   };

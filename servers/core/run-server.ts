@@ -12,7 +12,10 @@ import { createLogger, errorFields } from './log';
 import { loadCatalog } from './products/catalog';
 import { createLoginThrottle } from './users/login-throttle';
 import { hashPassword } from './users/password';
+import { ensureBootstrapAdmin } from './users/admin-bootstrap';
+import { createHashingQueue } from './users/hashing-queue';
 import { createUserStore } from './users/user-store';
+import { answerClientError } from './http/client-error';
 
 export async function runServer(strategyName: StrategyName, factory: StrategyFactory): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -40,22 +43,31 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
   await migrate(db);
   const users = createUserStore(db);
   if (config.admin.username && config.admin.password) {
-    await users.ensureAdmin(config.admin.username, await hashPassword(config.admin.password, config.password.scryptLogN));
+    await ensureBootstrapAdmin(users, { username: config.admin.username, password: config.admin.password, scryptLogN: config.password.scryptLogN, log });
   }
   const catalog = await loadCatalog(db);
   const strategy = await factory({ config, db, users, log });
+  const throttle = createLoginThrottle(db, config.login);
   const app = createApp({
     config,
     strategy,
     db,
     users,
-    throttle: createLoginThrottle(db, config.login),
+    throttle,
+    hashing: createHashingQueue(config.hashing),
     catalog,
     log,
     dummyHash: await hashPassword(randomBytes(16).toString('base64url'), config.password.scryptLogN),
   });
+  const throttlePruner = setInterval(() => {
+    throttle.prune(1000).catch((err: unknown) => log.warn('login throttle prune failed', errorFields(err)));
+  }, config.login.pruneIntervalMs);
+  throttlePruner.unref();
 
   const server = createServer({ maxHeaderSize: 16 * 1024 }, app.callback());
+  // Requests Node's parser refuses (an unknown method token, a malformed line, headers over the
+  // limit) never reach Koa: answer them in the API's JSON shape too, never with a raw 400 page.
+  server.on('clientError', answerClientError);
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts (60 s)
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
@@ -78,6 +90,7 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.closeIdleConnections();
     await new Promise((res) => server.close(res));
+    clearInterval(throttlePruner);
     await strategy.close();
     await db.close();
     clearTimeout(force);

@@ -5,6 +5,7 @@
 // request (`jwt-denylist`), or an in-process denylist fed by LISTEN/NOTIFY (`jwt-push`).
 import type { Context } from 'koa';
 import type { AuthStrategy, IssuedCredential, Principal, SessionSummary, StrategyFactory } from '../core/auth';
+import { apiError } from '../core/http/errors';
 import { errorFields } from '../core/log';
 import type { User } from '../core/users/user-store';
 import { type AccessTokenClaims, createAccessTokens } from './access-token';
@@ -51,6 +52,7 @@ export const createJwtAuth: StrategyFactory = async ({ config, db, users, log })
   const refreshTokens = createRefreshTokenStore(db, {
     idleTimeoutMs: config.jwt.refreshIdleTimeoutMs,
     absoluteTimeoutMs: config.jwt.refreshAbsoluteTimeoutMs,
+    refreshesPerMinute: config.jwt.refreshesPerMinute,
     notifyChannel: variant === 'jwt-push' ? FAMILY_REVOKED_CHANNEL : null,
   });
   let revocation: AccessTokenRevocation;
@@ -115,6 +117,9 @@ export const createJwtAuth: StrategyFactory = async ({ config, db, users, log })
     const presented = readRefreshCookie(ctx);
     if (presented === undefined) return null;
     const result = await refreshTokens.rotate(presented);
+    if (result.kind === 'throttled') {
+      throw apiError('too_many_requests', 'Too many refreshes. Try again later.', { 'Retry-After': String(result.retryAfterSeconds) });
+    }
     if (result.kind === 'invalid') {
       clearRefreshCookie(ctx);
       return null;

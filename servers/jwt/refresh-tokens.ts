@@ -24,6 +24,8 @@ export type RevokedReason = 'logout' | 'logout_all' | 'session_revoked' | 'reuse
 export interface RefreshTokenOptions {
   idleTimeoutMs: number;
   absoluteTimeoutMs: number;
+  /** Refreshes a family may make per minute (REFRESH_MAX_PER_MINUTE); past it, 429 and the token stays valid. */
+  refreshesPerMinute: number;
   /**
    * jwt-push: every statement that revokes families also announces them on this channel, in the same
    * statement, so the notification is delivered exactly when (and only if) the revocation commits.
@@ -31,6 +33,12 @@ export interface RefreshTokenOptions {
    */
   notifyChannel?: string | null;
 }
+
+// Rotated tokens kept per family for reuse detection: the newest 64 (at one refresh per 5-minute
+// access lifetime, over 5 hours of history). Older ones are deleted as the family rotates, so a family
+// holds at most 65 rows however long it lives or however fast it refreshes; a token older than that
+// is simply unknown (401) rather than recognised as reuse (issue 8: rows were unbounded).
+const KEPT_ROTATED_TOKENS = 64;
 
 /** Family ids per notification: 200 x 26 bytes of JSON ~ 5.2 KB, under the 8000-byte NOTIFY limit. */
 const FAMILIES_PER_NOTIFICATION = 200;
@@ -47,7 +55,9 @@ export type RotateResult =
   /** An already-rotated token came back: the family has just been revoked. */
   | { kind: 'reused'; familyId: string; userId: string }
   /** Unknown token, or its family is revoked or expired. */
-  | { kind: 'invalid' };
+  | { kind: 'invalid' }
+  /** A live token, but its family used up its refreshes for this minute: nothing changed (429). */
+  | { kind: 'throttled'; retryAfterSeconds: number };
 
 export interface FamilySummary {
   familyId: string;
@@ -123,27 +133,40 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
       // family is revoked: the winner's fresh refresh token dies too, and the client logs in again.
       // That is what RFC 9700 4.14.2 asks for; a grace window for racing tabs would hand the same
       // window to a token thief. (Clients should serialise their refreshes.)
+      // Rate limit (issue 8): a family refreshes at most `refreshesPerMinute` times in a fixed
+      // one-minute window; the counter lives on the family row and is checked in the same statement
+      // that claims the token (only one token of a family is unused at a time, so claims of one family
+      // are serialised by that token's row lock and the count cannot be raced).
       const rotated = await db.query<{ public_id: string; user_id: string; created_at: Date; lifetime_ms: number }>({
         name: 'jwt_rotate',
         text: `WITH claimed AS (
-                 UPDATE jwt_refresh_tokens SET used_at = now()
-                 WHERE token_hash = $1 AND used_at IS NULL
-                 RETURNING family_id
+                 UPDATE jwt_refresh_tokens t SET used_at = now()
+                 FROM jwt_refresh_families f
+                 WHERE t.token_hash = $1 AND t.used_at IS NULL AND f.id = t.family_id
+                   AND (f.refresh_window_start <= now() - interval '1 minute' OR f.refreshes_in_window < $4)
+                 RETURNING t.family_id
                ), family AS (
                  UPDATE jwt_refresh_families f
                  SET last_used_at = now(),
-                     idle_expires_at = least(now() + $3::float8 * interval '1 millisecond', f.absolute_expires_at)
+                     idle_expires_at = least(now() + $3::float8 * interval '1 millisecond', f.absolute_expires_at),
+                     refresh_window_start = CASE WHEN f.refresh_window_start <= now() - interval '1 minute' THEN now() ELSE f.refresh_window_start END,
+                     refreshes_in_window = CASE WHEN f.refresh_window_start <= now() - interval '1 minute' THEN 1 ELSE f.refreshes_in_window + 1 END
                  FROM claimed
                  WHERE f.id = claimed.family_id AND f.revoked_at IS NULL
                    AND f.idle_expires_at > now() AND f.absolute_expires_at > now()
                  RETURNING f.id, f.public_id, f.user_id, f.created_at, f.idle_expires_at
                ), successor AS (
                  INSERT INTO jwt_refresh_tokens (token_hash, family_id) SELECT $2, id FROM family
+               ), trimmed AS (
+                 DELETE FROM jwt_refresh_tokens WHERE token_hash IN (
+                   SELECT token_hash FROM jwt_refresh_tokens
+                   WHERE family_id = (SELECT id FROM family) AND used_at IS NOT NULL
+                   ORDER BY issued_at DESC OFFSET ${KEPT_ROTATED_TOKENS})
                )
                SELECT public_id, user_id::text AS user_id, created_at,
                       (extract(epoch FROM idle_expires_at - now()) * 1000)::float8 AS lifetime_ms
                FROM family`,
-        values: [hash, hashToken(next), opts.idleTimeoutMs],
+        values: [hash, hashToken(next), opts.idleTimeoutMs, opts.refreshesPerMinute],
       });
       const row = rotated.rows[0];
       if (row) {
@@ -168,7 +191,20 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
         values: channel ? [hash, channel] : [hash],
       });
       const r = reused.rows[0];
-      return r ? { kind: 'reused', familyId: r.public_id, userId: r.user_id } : { kind: 'invalid' };
+      if (r) return { kind: 'reused', familyId: r.public_id, userId: r.user_id };
+      // Not reuse: unknown, dead, or a live token whose family is over its rate. Only the last keeps
+      // its token (the client retries after Retry-After with the same cookie).
+      const throttled = await db.query<{ wait_s: number }>({
+        name: 'jwt_refresh_throttled',
+        text: `SELECT extract(epoch FROM f.refresh_window_start + interval '1 minute' - now())::float8 AS wait_s
+               FROM jwt_refresh_tokens t JOIN jwt_refresh_families f ON f.id = t.family_id
+               WHERE t.token_hash = $1 AND t.used_at IS NULL AND f.revoked_at IS NULL
+                 AND f.idle_expires_at > now() AND f.absolute_expires_at > now()
+                 AND f.refresh_window_start > now() - interval '1 minute' AND f.refreshes_in_window >= $2`,
+        values: [hash, opts.refreshesPerMinute],
+      });
+      const t = throttled.rows[0];
+      return t ? { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(t.wait_s)) } : { kind: 'invalid' };
     },
 
     async revokeFamily(familyId, userId, reason) {

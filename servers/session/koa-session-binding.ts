@@ -13,6 +13,7 @@
 //   at most once per touch interval (session-auth.ts), never koa-session's rolling/renew re-save.
 import type { Context, Middleware } from 'koa';
 import { type CreateSessionOptions, createSession } from 'koa-session';
+import { apiError } from '../core/http/errors';
 import { readSessionCookie, sessionCookieName, writeSessionCookie, clearSessionCookie } from './session-cookie';
 import { hashSessionId, newPublicId, newSessionId } from './session-id';
 import type { ActiveSession, SessionStore } from './session-store';
@@ -91,6 +92,8 @@ export function bindKoaSession(store: SessionStore, absoluteTimeoutMs: number): 
       if (!st.issuing) throw new Error('session data is read-only: store application data in tables keyed by user');
       const idHash = hashSessionId(key);
       const active = await store.create({ idHash, publicId: newPublicId(), ...st.issuing });
+      // Disabled between the password check and now: no session (the caller answers 401).
+      if (!active) throw apiError('unauthorized');
       Object.assign(st, { key, idHash, active });
     },
     async destroy(key, { ctx }) {

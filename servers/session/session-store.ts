@@ -46,7 +46,8 @@ export interface SessionStore {
   find(idHash: Buffer): Promise<ActiveSession | null>;
   /** Extends the idle expiry (capped at the absolute one). The new idle expiry, or null if it was not due or is gone. */
   touch(idHash: Buffer): Promise<number | null>;
-  create(session: NewSession): Promise<ActiveSession>;
+  /** null when the user is disabled (or gone) by the time the session would be stored. */
+  create(session: NewSession): Promise<ActiveSession | null>;
   destroy(idHash: Buffer): Promise<void>;
   destroyAllForUser(userId: string): Promise<number>;
   /** false when this user has no session with this public id (another user's id included). */
@@ -86,7 +87,7 @@ function toActive(r: ActiveRow): ActiveSession {
   };
 }
 
-const ACTIVE_COLUMNS = `s.user_id::text AS user_id, u.role, s.public_id,
+const ACTIVE_COLUMNS = `s.user_id::text AS user_id, s.role, s.public_id,
   ${ms('s.created_at')} AS created_at_ms,
   ${ms('s.idle_expires_at')} AS idle_expires_at_ms,
   ${ms('s.absolute_expires_at')} AS absolute_expires_at_ms`;
@@ -104,17 +105,15 @@ export function createPostgresSessionStore(db: Db, timeouts: SessionTimeouts, op
   const { idleTimeoutMs, absoluteTimeoutMs, touchIntervalMs } = timeouts;
   const channel = opts.notifyChannel ?? null;
   return {
-    // THE hot path: one prepared statement, one round trip, no write. The join brings the role and
-    // rejects disabled users; `created_at >= credentials_valid_after` also kills any session older
-    // than a password change or disable even if the revocation that followed it failed half-way.
+    // THE hot path: one prepared statement, one primary-key read, one round trip, no write. The row
+    // alone decides: the database deletes a user's sessions in the transaction that disables the user
+    // or moves the cutoff (migrations/050_session_hot_path.sql), so no join with users is needed.
     async find(idHash) {
       const r = await db.query<ActiveRow>({
         name: 'sess_find',
         text: `SELECT ${ACTIVE_COLUMNS}, s.last_seen_at <= now() - ${interval(2)} AS touch_due
-               FROM sessions s JOIN users u ON u.id = s.user_id
-               WHERE s.id_hash = $1
-                 AND s.idle_expires_at > now() AND s.absolute_expires_at > now()
-                 AND u.disabled_at IS NULL AND s.created_at >= u.credentials_valid_after`,
+               FROM sessions s
+               WHERE s.id_hash = $1 AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`,
         values: [idHash, touchIntervalMs],
       });
       return r.rows[0] ? toActive(r.rows[0]) : null;
@@ -134,18 +133,22 @@ export function createPostgresSessionStore(db: Db, timeouts: SessionTimeouts, op
       return r.rows[0]?.idle_expires_at_ms ?? null;
     },
 
+    // Only for a user who is enabled right now, with the role the users row has. FOR SHARE locks that
+    // row against a concurrent disable: it either waits for this session and then deletes it (the
+    // trigger), or commits first and this insert finds no enabled user (null).
     async create(s) {
-      const r = await db.query<Omit<ActiveRow, 'role' | 'touch_due'>>({
+      const r = await db.query<Omit<ActiveRow, 'touch_due'>>({
         name: 'sess_create',
-        text: `INSERT INTO sessions AS s (id_hash, public_id, user_id, idle_expires_at, absolute_expires_at, user_agent)
-               VALUES ($1, $2, $3, now() + least(${interval(4)}, ${interval(5)}), now() + ${interval(5)}, $6)
-               RETURNING s.user_id::text AS user_id, s.public_id,
+        text: `INSERT INTO sessions AS s (id_hash, public_id, user_id, role, idle_expires_at, absolute_expires_at, user_agent)
+               SELECT $1, $2, u.id, u.role, now() + least(${interval(4)}, ${interval(5)}), now() + ${interval(5)}, $6
+               FROM users u WHERE u.id = $3 AND u.disabled_at IS NULL FOR SHARE OF u
+               RETURNING s.user_id::text AS user_id, s.role, s.public_id,
                  ${ms('s.created_at')} AS created_at_ms,
                  ${ms('s.idle_expires_at')} AS idle_expires_at_ms,
                  ${ms('s.absolute_expires_at')} AS absolute_expires_at_ms`,
         values: [s.idHash, s.publicId, s.userId, idleTimeoutMs, absoluteTimeoutMs, s.userAgent],
       });
-      return toActive({ ...r.rows[0], role: s.role, touch_due: false });
+      return r.rows[0] ? toActive({ ...r.rows[0], touch_due: false }) : null;
     },
 
     async destroy(idHash) {

@@ -3,6 +3,7 @@
 // Parameters are never logged: they carry password hashes and credential hashes.
 import pg from 'pg';
 import type { QueryResultRow } from 'pg';
+import { classifyDatabaseError, DatabaseUnavailableError } from './unavailable';
 
 export interface DbOptions {
   connectionString: string;
@@ -34,20 +35,6 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
-// SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P0x (shutdown,
-// crash, cannot connect now) and statement timeouts (57014) are transient: answer 503 + Retry-After.
-const UNAVAILABLE_CODES = /^(08|53|57P0)/;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-const UNAVAILABLE_MESSAGES =
-  /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end/i;
-
-export function isUnavailableError(err: unknown): boolean {
-  if (!err || typeof err !== 'object') return false;
-  const e = err as { code?: unknown; message?: unknown };
-  if (typeof e.code === 'string' && (UNAVAILABLE_CODES.test(e.code) || e.code === '57014' || NETWORK_CODES.has(e.code))) return true;
-  return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message);
-}
-
 export function createDb(opts: DbOptions, onError: (err: Error) => void = () => {}): Db {
   const clientConfig = {
     connectionString: opts.connectionString,
@@ -67,28 +54,30 @@ export function createDb(opts: DbOptions, onError: (err: Error) => void = () => 
   // Idle clients report the server going away here; without a listener that is an uncaught exception.
   pool.on('error', onError);
 
+  // Every pg call goes through here or withTransaction: an outage becomes DatabaseUnavailableError
+  // (503 + Retry-After), whatever form pg raised it in (unavailable.ts).
   const query: Queryable['query'] = async (sql) => {
-    const r = await pool.query(sql);
+    const r = await pool.query(sql).catch(classifyDatabaseError);
     return { rows: r.rows, rowCount: r.rowCount ?? 0 };
   };
 
   return {
     pool,
     query,
-    isUnavailable: isUnavailableError,
+    isUnavailable: (err) => err instanceof DatabaseUnavailableError,
     async withTransaction(fn) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch(classifyDatabaseError);
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await client.query('BEGIN').catch(classifyDatabaseError);
         const tx: Queryable = {
           query: async (sql) => {
-            const r = await client.query(sql);
+            const r = await client.query(sql).catch(classifyDatabaseError);
             return { rows: r.rows, rowCount: r.rowCount ?? 0 };
           },
         };
         const result = await fn(tx);
-        await client.query('COMMIT');
+        await client.query('COMMIT').catch(classifyDatabaseError);
         return result;
       } catch (err) {
         try {

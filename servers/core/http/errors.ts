@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   session_not_found: { status: 404, message: 'You have no session with this id.' },
   user_not_found: { status: 404, message: 'No user has this id.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
+  request_timeout: { status: 408, message: 'The request took too long.' },
   username_taken: { status: 409, message: 'This username is taken.' },
   cart_quantity_limit: { status: 409, message: 'A cart line holds at most 99 of a product.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
@@ -24,6 +25,7 @@ export const ERROR_CODES = {
   request_header_fields_too_large: { status: 431, message: 'Request headers are too large.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
   database_unavailable: { status: 503, message: 'The database is unavailable. Try again shortly.' },
+  server_busy: { status: 503, message: 'The server is busy. Try again shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -17,11 +17,15 @@ function hasForbiddenKey(value: unknown, depth = 0): boolean {
   return false;
 }
 
-export function jsonBody(limitBytes: number): Middleware[] {
-  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: limitBytes, jsonStrict: true, encoding: 'utf-8' });
-  const guard: Middleware = async (ctx, next) => {
-    const hasBody = ctx.request.length > 0 || ctx.get('Transfer-Encoding') !== '';
-    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(ctx.method)) {
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * Every request, before routing: a body must be JSON, identity-encoded and within the limit. Header
+ * checks only (no body is read here), and nothing at all for a GET.
+ */
+export function bodyGuard(limitBytes: number): Middleware {
+  return async (ctx, next) => {
+    if (METHODS_WITH_BODY.has(ctx.method) && (ctx.request.length > 0 || ctx.get('Transfer-Encoding') !== '')) {
       if (ctx.request.length > limitBytes) throw apiError('payload_too_large');
       // Compressed request bodies are refused (RFC 7694: 415): bodies are small JSON, and inflating
       // them would add a decompression-bomb surface and zlib errors for nothing.
@@ -31,9 +35,14 @@ export function jsonBody(limitBytes: number): Middleware[] {
     }
     await next();
   };
+}
+
+/** Routes that read a body (route-table.ts mounts these after the route's guard): parse, then refuse forbidden keys. */
+export function jsonBodyParser(limitBytes: number): Middleware[] {
+  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: limitBytes, jsonStrict: true, encoding: 'utf-8' });
   const check: Middleware = async (ctx, next) => {
     if (hasForbiddenKey(ctx.request.body)) throw apiError('validation_failed', 'Forbidden key in the request body.');
     await next();
   };
-  return [guard, parse, check];
+  return [parse, check];
 }

@@ -1,22 +1,24 @@
-// /admin: role-checked from the credential. Disabling revokes what the variant can revoke.
-import Router from '@koa/router';
+// /admin: for live admins only (guards.ts checks the actor in the database). Disabling revokes what
+// the variant can revoke.
 import type { AuthStrategy } from '../auth';
 import { apiError } from '../http/errors';
-import { requireAuth, requireRole } from '../http/require-auth';
 import { validate } from '../http/validate';
 import type { UserStore } from '../users/user-store';
+import { type RouteDef, route } from './route';
 import { idParam } from './schemas';
 
-export function adminRoutes(strategy: AuthStrategy, users: UserStore): Router {
-  const router = new Router({ prefix: '/admin' });
-  router.use(requireAuth(strategy), requireRole('admin'));
-
-  router.post('/users/:id/disable', async (ctx) => {
-    const id = validate(idParam, ctx.params.id);
-    if (!(await users.disable(id))) throw apiError('user_not_found');
-    await strategy.revokeAllForUser(id);
-    ctx.status = 204;
-  });
-
-  return router;
+export function adminRoutes(strategy: AuthStrategy, users: UserStore): RouteDef[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/admin/users/:id/disable',
+      access: 'admin',
+      async handler(ctx) {
+        const id = validate(idParam, ctx.params.id);
+        if (!(await users.disable(id))) throw apiError('user_not_found');
+        await strategy.revokeAllForUser(id);
+        ctx.status = 204;
+      },
+    }),
+  ];
 }

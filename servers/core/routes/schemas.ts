@@ -1,33 +1,43 @@
-// Request body schemas. Strings that reach Postgres must not contain NUL (Postgres rejects it in
-// text): refusing it here turns a would-be 500 into a 400.
+// Request body schemas. Every string must be well-formed UTF-16 (a lone surrogate would reach
+// Postgres and scrypt as U+FFFD, so two different inputs would collapse into one: refused instead,
+// issue 8) and free of NUL (Postgres rejects it in text): 400 here instead of a 500 or a collision.
 import { z } from 'zod';
 import { MAX_QTY } from '../cart/cart-store';
+import { passwordProblem } from '../users/password-policy';
+import { USERNAME_PATTERN, USERNAME_RULE } from '../users/username';
 
-const noNul = (s: string) => !s.includes('\u0000');
+// In a `u` regex a surrogate pair is one code point: \p{Cs} matches only a lone half.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+const text = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (no lone surrogates)')
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
 
 // Passwords: 8..1024 characters, every character counts (scrypt, no 72-byte bcrypt truncation);
 // absurd lengths are refused before any hashing (NIST SP 800-63B-4 asks for >= 64 allowed).
-const newPassword = z.string().min(8).max(1024).refine(noNul, 'must not contain NUL');
-const anyPassword = z.string().min(1).max(1024).refine(noNul, 'must not contain NUL');
+const newPassword = text(8, 1024);
+const anyPassword = text(1, 1024);
 
-export const registerBody = z.strictObject({
-  username: z
-    .string()
-    .min(3)
-    .max(64)
-    .regex(/^[A-Za-z0-9._@+-]+$/, 'letters, digits and . _ @ + - only'),
-  password: newPassword,
-});
+export const registerBody = z
+  .strictObject({
+    username: z.string().regex(USERNAME_PATTERN, USERNAME_RULE),
+    password: newPassword,
+  })
+  .superRefine(({ username, password }, ctx) => {
+    const problem = passwordProblem(password, username);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
+  });
 
 // Login accepts any plausible username so that the format of a guess reveals nothing.
-export const loginBody = z.strictObject({
-  username: z.string().min(1).max(256).refine(noNul, 'must not contain NUL'),
-  password: anyPassword,
-});
+export const loginBody = z.strictObject({ username: text(1, 256), password: anyPassword });
 
 export const passwordChangeBody = z.strictObject({ currentPassword: anyPassword, newPassword });
 
-const sku = z.string().min(1).max(64).refine(noNul, 'must not contain NUL');
+const sku = text(1, 64);
 
 export const addItemBody = z.strictObject({ sku, qty: z.number().int().min(1).max(MAX_QTY) });
 

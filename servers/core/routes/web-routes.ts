@@ -4,7 +4,8 @@
 // script, no CDN, so the page works offline), and Trusted Types so no string ever becomes HTML.
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import Router, { type RouterContext } from '@koa/router';
+import type { RouterContext } from '@koa/router';
+import { type RouteDef, route } from './route';
 
 const WEB_DIR = join(__dirname, '..', 'web');
 
@@ -49,8 +50,7 @@ function loadFiles(): Map<string, StaticFile> {
   return files;
 }
 
-export function webRoutes(): Router {
-  const router = new Router();
+export function webRoutes(): RouteDef[] {
   const files = loadFiles();
 
   const send = (ctx: RouterContext, file: StaticFile | undefined) => {
@@ -61,7 +61,8 @@ export function webRoutes(): Router {
     ctx.body = file.body;
   };
 
-  router.get('/', (ctx) => send(ctx, files.get('index.html')));
-  router.get('/web/:name', (ctx) => send(ctx, files.get(ctx.params.name)));
-  return router;
+  return [
+    route({ method: 'GET', path: '/', access: 'public', handler: (ctx) => send(ctx, files.get('index.html')) }),
+    route({ method: 'GET', path: '/web/:name', access: 'public', handler: (ctx) => send(ctx, files.get(ctx.params.name)) }),
+  ];
 }

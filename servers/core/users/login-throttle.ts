@@ -1,9 +1,14 @@
-// Failed-login throttling, per account and per client address, counted in Postgres so every
-// instance sees the same numbers. NIST SP 800-63B-4 caps consecutive failures at 100; we lock after
+// Login throttling, per account and per client address, counted in Postgres so every instance sees
+// the same numbers. NIST SP 800-63B-4 caps consecutive failures at 100; we lock after
 // LOGIN_MAX_FAILURES (10) per account with exponential backoff (30 s, 60 s, ... capped), and allow
 // more per address (LOGIN_CLIENT_MAX_FAILURES, 100) since many users can share one NAT.
-// Only failures are counted: successful logins cost no write here except clearing a counter.
+//
+// Check-then-act is one statement (issue 8): an attempt is RESERVED before its password is hashed
+// (login_attempt_reserve, migrations/040_security.sql), so 60 concurrent guesses against a limit of
+// 10 get 10 checks and 50 answers of 429, never 60 checks. A successful login gives its reservation
+// back: the account's count is cleared and the address's one returned.
 import type { Queryable } from '../db/db';
+import { canonicalUsername } from './username';
 
 const BASE_LOCK_MS = 30_000;
 
@@ -14,44 +19,47 @@ export interface ThrottleLimits {
   maxLockMs: number;
 }
 
+/** Reserved: go ahead and hash. Otherwise: refuse with Retry-After (seconds). */
+export type Reservation = { ok: true } | { ok: false; retryAfterSeconds: number };
+
 export function createLoginThrottle(db: Queryable, limits: ThrottleLimits) {
-  const keys = (username: string, ip: string) => [`user:${username.toLowerCase()}`, `ip:${ip}`];
-  const maxFor = (key: string) => (key.startsWith('user:') ? limits.maxFailures : limits.perClientMaxFailures);
+  const accountKey = (username: string) => `user:${canonicalUsername(username)}`;
+  const clientKey = (ip: string) => `ip:${ip}`;
 
   return {
-    /** Seconds to wait before another attempt is allowed, or 0. */
-    async retryAfterSeconds(username: string, ip: string): Promise<number> {
-      const r = await db.query<{ key: string; failures: number; last_ms: string }>({
-        name: 'throttle_get',
-        text: `SELECT key, failures, (extract(epoch FROM last_failure_at) * 1000)::bigint::text AS last_ms
-               FROM login_failures WHERE key = ANY($1) AND last_failure_at > now() - $2 * interval '1 millisecond'`,
-        values: [keys(username, ip), limits.windowMs],
+    async reserve(username: string, ip: string): Promise<Reservation> {
+      const r = await db.query<{ wait_ms: number }>({
+        name: 'throttle_reserve',
+        text: 'SELECT login_attempt_reserve($1::text[], $2::int[], $3, $4, $5) AS wait_ms',
+        values: [[accountKey(username), clientKey(ip)], [limits.maxFailures, limits.perClientMaxFailures], limits.windowMs, BASE_LOCK_MS, limits.maxLockMs],
       });
-      let waitMs = 0;
-      for (const row of r.rows) {
-        const over = row.failures - maxFor(row.key);
-        if (over < 0) continue;
-        const lockMs = Math.min(BASE_LOCK_MS * 2 ** Math.min(over, 20), limits.maxLockMs);
-        waitMs = Math.max(waitMs, Number(row.last_ms) + lockMs - Date.now());
-      }
-      return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
+      const waitMs = r.rows[0].wait_ms;
+      return waitMs > 0 ? { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) } : { ok: true };
     },
 
-    async recordFailure(username: string, ip: string): Promise<void> {
+    /** The password was right: the account's count is cleared, the address's reservation returned. */
+    async succeeded(username: string, ip: string): Promise<void> {
       await db.query({
-        name: 'throttle_fail',
-        text: `INSERT INTO login_failures AS f (key, failures, last_failure_at)
-               SELECT k, 1, now() FROM unnest($1::text[]) AS k
-               ON CONFLICT (key) DO UPDATE SET
-                 failures = CASE WHEN f.last_failure_at < now() - $2 * interval '1 millisecond' THEN 1 ELSE f.failures + 1 END,
-                 last_failure_at = now()`,
-        values: [keys(username, ip), limits.windowMs],
+        name: 'throttle_succeeded',
+        text: `WITH account AS (DELETE FROM login_failures WHERE key = $1)
+               UPDATE login_failures SET failures = greatest(failures - 1, 0) WHERE key = $2`,
+        values: [accountKey(username), clientKey(ip)],
       });
     },
 
-    /** A successful login clears the account's counter (the address keeps its count). */
-    async recordSuccess(username: string): Promise<void> {
-      await db.query({ name: 'throttle_ok', text: 'DELETE FROM login_failures WHERE key = $1', values: [`user:${username.toLowerCase()}`] });
+    /**
+     * Deletes rows whose window and longest lock are over (they no longer change any answer), at most
+     * `batchSize` a call. Without it the table keeps a row per name ever guessed and per address.
+     */
+    async prune(batchSize: number): Promise<number> {
+      const r = await db.query({
+        name: 'throttle_prune',
+        text: `DELETE FROM login_failures WHERE key IN (
+                 SELECT key FROM login_failures WHERE last_failure_at < now() - $1::float8 * interval '1 millisecond'
+                 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        values: [limits.windowMs + limits.maxLockMs, batchSize],
+      });
+      return r.rowCount;
     },
   };
 }

@@ -1,5 +1,7 @@
-// Users: the only SQL on the users table. Ids travel as strings (bigint in Postgres).
+// Users: the only SQL on the users table. Ids travel as strings (bigint in Postgres). Names are
+// looked up by their canonical form only (username.ts), never by Postgres' locale-dependent lower().
 import type { Queryable } from '../db/db';
+import { canonicalUsername } from './username';
 
 export interface User {
   id: string;
@@ -45,22 +47,28 @@ export function publicUser(u: User): User {
 
 export function createUserStore(db: Queryable) {
   return {
-    /** null when the (case-insensitive) username is taken. */
+    /** null when the username (in its canonical form) is taken. */
     async create(username: string, passwordHash: string, role: 'user' | 'admin' = 'user'): Promise<User | null> {
       const r = await db.query<UserRow>({
         name: 'user_create',
         text: `INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)
-               ON CONFLICT (lower(username)) DO NOTHING RETURNING ${COLUMNS}`,
+               ON CONFLICT (username_key) DO NOTHING RETURNING ${COLUMNS}`,
         values: [username, passwordHash, role],
       });
       return r.rows[0] ? publicUser(toUser(r.rows[0])) : null;
     },
 
+    /** Whether the name is taken: registration answers 409 before it spends a hash on a taken name. */
+    async exists(username: string): Promise<boolean> {
+      const r = await db.query({ name: 'user_exists', text: 'SELECT 1 FROM users WHERE username_key = $1', values: [canonicalUsername(username)] });
+      return r.rowCount > 0;
+    },
+
     async findByUsername(username: string): Promise<UserWithHash | null> {
       const r = await db.query<UserRow>({
         name: 'user_by_name',
-        text: `SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`,
-        values: [username],
+        text: `SELECT ${COLUMNS} FROM users WHERE username_key = $1`,
+        values: [canonicalUsername(username)],
       });
       return r.rows[0] ? toUser(r.rows[0]) : null;
     },
@@ -70,13 +78,19 @@ export function createUserStore(db: Queryable) {
       return r.rows[0] ? toUser(r.rows[0]) : null;
     },
 
-    /** Sets a new hash and moves the cutoff: credentials issued before now are no longer valid. */
-    async setPassword(id: string, passwordHash: string): Promise<void> {
-      await db.query({
+    /**
+     * Sets a new hash and moves the cutoff (credentials issued before now are no longer valid), only
+     * if the stored hash is still `expectedHash`, the one the current password was verified against:
+     * a compare-and-set, so of concurrent changes made with the same current password exactly one
+     * wins (issue 8). false: the password changed meanwhile (or the user is gone).
+     */
+    async setPassword(id: string, passwordHash: string, expectedHash: string): Promise<boolean> {
+      const r = await db.query({
         name: 'user_set_password',
-        text: 'UPDATE users SET password_hash = $2, credentials_valid_after = now() WHERE id = $1',
-        values: [id, passwordHash],
+        text: 'UPDATE users SET password_hash = $2, credentials_valid_after = now() WHERE id = $1 AND password_hash = $3',
+        values: [id, passwordHash, expectedHash],
       });
+      return r.rowCount > 0;
     },
 
     /** Logout-all: credentials issued before now are no longer valid (the per-user cutoff). */
@@ -94,13 +108,9 @@ export function createUserStore(db: Queryable) {
       return r.rowCount > 0;
     },
 
-    /** Creates or promotes the bootstrap admin from ADMIN_USERNAME / ADMIN_PASSWORD (idempotent). */
-    async ensureAdmin(username: string, passwordHash: string): Promise<void> {
-      await db.query({
-        text: `INSERT INTO users (username, password_hash, role) VALUES ($1, $2, 'admin')
-               ON CONFLICT (lower(username)) DO UPDATE SET role = 'admin'`,
-        values: [username, passwordHash],
-      });
+    /** The bootstrap admin (admin-bootstrap.ts): created only if the name is free; null if it was taken. */
+    async createAdmin(username: string, passwordHash: string): Promise<User | null> {
+      return this.create(username, passwordHash, 'admin');
     },
   };
 }
