@@ -49,8 +49,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     // and journey/login rounds last 1 s (their workloads' minimum). Their first response waits for a
     // scrypt (~37 ms quiet, up to ~400 ms measured at load average 29 on 2 cores), queued behind the
     // logins the 0.1 s warm-up left running: 4 + 4 of them on libuv's 4 threads made a round with no
-    // response at all (the flaky CI failure); 1 + 1 run side by side, ~2.5x inside the round even
-    // then. The smoke profile proves the pipeline; its figures mean nothing anyway.
+    // response at all (the flaky CI failure); 1 + 1 run side by side. Not enough on its own: a smoke
+    // run at load average 12 (2026-12-01) still had 8 requests of cheap cells (me, cart-read) and
+    // a single login unanswered for a whole 0.3-1 s round, i.e. stalls beyond any short round.
     journeyConnections: 1,
     loginConnections: 1,
     scaling: { instances: [1, 2], workload: 'me', rounds: 2 },
