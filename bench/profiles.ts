@@ -66,8 +66,15 @@ const PROFILES: Record<ProfileName, Profile> = {
     roundSeconds: 0.3,
     rounds: 2,
     connections: 8,
-    journeyConnections: 4,
-    loginConnections: 2,
+    // One connection each for the scrypt-bound cells. A round is valid only if it gets a response,
+    // and journey/login rounds last 1 s (their workloads' minimum). Their first response waits for a
+    // scrypt (~37 ms quiet, up to ~400 ms measured at load average 29 on 2 cores), queued behind the
+    // logins the 0.1 s warm-up left running: 4 + 4 of them on libuv's 4 threads made a round with no
+    // response at all (the flaky CI failure); 1 + 1 run side by side. Not enough on its own: a smoke
+    // run at load average 12 (2026-12-01) still had 8 requests of cheap cells (me, cart-read) and
+    // a single login unanswered for a whole 0.3-1 s round, i.e. stalls beyond any short round.
+    journeyConnections: 1,
+    loginConnections: 1,
     // The pipeline end to end with the fewest processes: one variant of each strategy and session-memory.
     scaling: {
       instances: [1, 2],
@@ -145,6 +152,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     settleDbStats: true,
   },
 };
+
+export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];
 
 export function getProfile(name: string): Profile {
   if (!(name in PROFILES)) throw new Error(`unknown profile "${name}" (one of: ${Object.keys(PROFILES).join(', ')})`);

@@ -1,8 +1,8 @@
 // `npm run bench`: plans the runs of a profile, starts Postgres and the server instances, measures
-// every cell in interleaved rounds, writes results/<date>-<profile>/ (raw JSON + report.md/.json/.html),
+// every cell in interleaved rounds, writes results/<date>-<time>-<profile>/ (raw JSON + report.md/.json/.html),
 // updates results/latest/ and prints a short summary (the answer at a glance, the targets) and where
 // the full report is.
-//   tsx bench/run.ts [--profile smoke|default|full] [--only me,cart-read,scaling,revocation,outage,fanout,floor] [--variants session,jwt] [--out results]
+//   tsx bench/run.ts [--profile smoke|default|full] [--only me,cart-read,scaling,revocation,outage,fanout,floor] [--variants session,jwt] [--out results] [--help]
 import { join, relative, resolve } from 'node:path';
 import { startPostgres } from '../scripts/postgres';
 import { loadConfig } from '../servers/core/config';
@@ -14,7 +14,7 @@ import { captureEnvironment } from './environment';
 import { type FanoutResults, runFanout } from './fanout';
 import { describeSecrets, Fleet, serverEnv } from './fleet';
 import { type Ctx, cellCredentials, credentialNeeds, newRecord, PER_RUN_OVERHEAD_SECONDS, runGroup } from './measure';
-import { getProfile } from './profiles';
+import { getProfile, PROFILE_NAMES, type Profile, type ProfileName } from './profiles';
 import { Progress } from './progress';
 import { buildReport } from './report/build';
 import { type CellRecord, type OutageResults, RESULTS_SCHEMA, type RevocationCellRecord, type RunResults, updateLatest, writeResults } from './results';
@@ -34,47 +34,50 @@ interface Args {
   only: string[] | null;
   variants: string[] | null;
   out: string;
+  help: boolean;
 }
 
+/** A mistake on the command line: printed as one line (no stack trace), exit code 2. */
+class UsageError extends Error {}
+
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { profile: 'default', only: null, variants: null, out: join(ROOT, 'results') };
+  const args: Args = { profile: 'default', only: null, variants: null, out: join(ROOT, 'results'), help: false };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
       const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value (try --help)`);
       return v;
     };
     if (flag === '--profile') args.profile = value();
-    else if (flag === '--only')
-      args.only = value()
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    else if (flag === '--variants')
-      args.variants = value()
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+    else if (flag === '--only') args.only = list(value());
+    else if (flag === '--variants') args.variants = list(value());
     else if (flag === '--out') args.out = resolve(value());
-    else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(
-        'usage: tsx bench/run.ts [--profile smoke|default|full] [--only <workload|scaling|revocation|outage|fanout>,...] [--variants <name>,...] [--out <dir>]\n',
-      );
-      process.exit(0);
-    } else throw new Error(`unknown argument ${argv[i]} (try --help)`);
+    else if (flag === '--help' || flag === '-h') args.help = true;
+    else throw new UsageError(`unknown argument "${argv[i]}" (try --help)`);
   }
   return args;
+}
+
+function profileOf(name: string): Profile {
+  if (!PROFILE_NAMES.includes(name as ProfileName)) throw new UsageError(`--profile: unknown "${name}" (one of ${PROFILE_NAMES.join(', ')})`);
+  return getProfile(name);
 }
 
 function select(args: Args): Selection {
   const names = WORKLOADS.map((w) => w.name as string);
   for (const o of args.only ?? []) {
     if (!names.includes(o) && !SCENARIO_FLAGS.includes(o))
-      throw new Error(`--only: unknown "${o}" (workloads: ${names.join(', ')}; or ${SCENARIO_FLAGS.join(', ')})`);
+      throw new UsageError(`--only: unknown "${o}" (workloads: ${names.join(', ')}; or ${SCENARIO_FLAGS.join(', ')})`);
   }
   for (const v of args.variants ?? []) {
-    if (!VARIANTS.some((x) => x.name === v)) throw new Error(`--variants: unknown "${v}" (one of ${VARIANTS.map((x) => x.name).join(', ')})`);
+    if (!VARIANTS.some((x) => x.name === v)) throw new UsageError(`--variants: unknown "${v}" (one of ${VARIANTS.map((x) => x.name).join(', ')})`);
   }
   return {
     workloads: WORKLOADS.map((w) => w.name).filter((w) => !args.only || args.only.includes(w)),
@@ -88,6 +91,59 @@ function select(args: Args): Selection {
 
 /** Scenarios `--only` can name besides workloads. */
 const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage', 'fanout'];
+
+/** What a profile and selection will run, and how many seconds of load that is (start-ups excluded). */
+function plan(profile: Profile, selection: Selection) {
+  const batches = mergeBatches(SCENARIOS.flatMap((scenario) => scenario.plan(profile, selection)));
+  const groups = batches.flatMap((b) => b.groups);
+  const revocationCells = batches.flatMap((b) => b.revocation?.cells ?? []);
+  const outages = batches.filter((b) => b.outage).length;
+  const fanoutSteps = batches.reduce((s, b) => s + (b.fanout ? b.fanout.fleetKeys.length * b.fanout.instances.length : 0), 0);
+  const totalRuns = groups.reduce((s, g) => s + g.cells.length * (1 + g.rounds), 0) + revocationCells.length + outages + fanoutSteps;
+  const estimate =
+    groups.reduce((s, g) => s + g.cells.length * (g.warmupSeconds + g.rounds * g.roundSeconds + (1 + g.rounds) * PER_RUN_OVERHEAD_SECONDS), 0) +
+    batches.reduce((s, b) => s + (b.revocation?.estimateSeconds ?? 0) + (b.outage?.estimateSeconds ?? 0) + (b.fanout?.estimateSeconds ?? 0), 0);
+  return { batches, groups, revocationCells, outages, fanoutSteps, totalRuns, estimate };
+}
+
+function duration(seconds: number): string {
+  return seconds < 90 ? `~${Math.round(seconds)} s` : `~${Math.round(seconds / 60)} min`;
+}
+
+/** --help: every option, and what each can name, from the registries themselves. */
+function help(): string {
+  const all = select({ profile: 'default', only: null, variants: null, out: '', help: false });
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const profiles = PROFILE_NAMES.map((name) => {
+    const p = getProfile(name);
+    return `  ${pad(name, 9)}${pad(duration(plan(p, all).estimate), 9)}${p.rounds} rounds of ${p.roundSeconds} s; ${p.purpose}`;
+  });
+  return [
+    'usage: npm run bench -- [--profile <name>] [--only <name>,...] [--variants <name>,...] [--out <dir>]',
+    '       npm run bench:smoke     (the same as --profile smoke)',
+    '',
+    'Starts an embedded Postgres (or uses DATABASE_URL) and the servers, measures, and writes',
+    '<out>/<date>-<time>-<profile>/ (results.json, report.md, report.html, report.json) and <out>/latest/.',
+    '',
+    'options:',
+    '  --profile <name>       how big a run is (default: default)',
+    '  --only <name>,...      only these workloads and/or scenarios (default: all)',
+    '  --variants <name>,...  only these server variants (default: all)',
+    '  --out <dir>            where result folders go (default: results)',
+    '  -h, --help             this text',
+    '',
+    'profiles (time: the load alone, estimated from the profile; add ~10-30 s of start-ups):',
+    ...profiles,
+    '',
+    'workloads (--only):',
+    ...WORKLOADS.map((w) => `  ${pad(w.name, 12)}${w.summary}`),
+    `scenarios (--only): ${SCENARIO_FLAGS.join(', ')}`,
+    '',
+    'variants (--variants):',
+    ...VARIANTS.map((v) => `  ${pad(v.name, 19)}${v.description}`),
+    '',
+  ].join('\n');
+}
 
 function stamp(d: Date): string {
   const iso = d.toISOString(); // 2026-11-26T21:05:38.945Z
@@ -109,18 +165,14 @@ async function scryptCost(n: number): Promise<number[]> {
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
-  const profile = getProfile(args.profile);
+  if (args.help) {
+    process.stdout.write(help());
+    return 0;
+  }
+  const profile = profileOf(args.profile);
   const selection = select(args);
-  const batches = mergeBatches(SCENARIOS.flatMap((scenario) => scenario.plan(profile, selection)));
-  const groups = batches.flatMap((b) => b.groups);
-  const revocationCells = batches.flatMap((b) => b.revocation?.cells ?? []);
-  const outages = batches.filter((b) => b.outage).length;
-  const fanoutSteps = batches.reduce((s, b) => s + (b.fanout ? b.fanout.fleetKeys.length * b.fanout.instances.length : 0), 0);
-  if (groups.length === 0 && revocationCells.length === 0 && outages === 0 && fanoutSteps === 0) throw new Error('nothing to run for this selection');
-  const totalRuns = groups.reduce((s, g) => s + g.cells.length * (1 + g.rounds), 0) + revocationCells.length + outages + fanoutSteps;
-  const estimate =
-    groups.reduce((s, g) => s + g.cells.length * (g.warmupSeconds + g.rounds * g.roundSeconds + (1 + g.rounds) * PER_RUN_OVERHEAD_SECONDS), 0) +
-    batches.reduce((s, b) => s + (b.revocation?.estimateSeconds ?? 0) + (b.outage?.estimateSeconds ?? 0) + (b.fanout?.estimateSeconds ?? 0), 0);
+  const { batches, groups, revocationCells, outages, fanoutSteps, totalRuns, estimate } = plan(profile, selection);
+  if (groups.length === 0 && revocationCells.length === 0 && outages === 0 && fanoutSteps === 0) throw new UsageError('nothing to run for this selection');
   const progress = new Progress(totalRuns, estimate);
   const started = new Date();
   const notes: string[] = [];
@@ -301,6 +353,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bench: ${err.message}\n`);
+      process.exit(2);
+    }
+    // Failures inside a run keep their stack: they are bugs or faults to investigate.
     process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },

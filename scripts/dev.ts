@@ -17,6 +17,8 @@ function port(strategy: Strategy): number {
   return n;
 }
 
+let stopping = false;
+
 async function main(): Promise<void> {
   const ports = { session: port('session'), jwt: port('jwt') };
   // Checked before Postgres starts: a taken port then costs nothing to fix. The server says the
@@ -29,21 +31,26 @@ async function main(): Promise<void> {
     }
   }
   const instances: Instance[] = [];
-  let pg: PostgresHandle | null = null;
-  let stopping = false;
-  // From the first line on: a Ctrl-C while Postgres starts stops it too (postgres-cleanup.ts waits
-  // for the start, then deletes its folder); a second Ctrl-C exits at once, still deleting it.
+  let postgres: Promise<PostgresHandle | null> = Promise.resolve(null);
+  // Installed before Postgres starts: a Ctrl-C during its start waits for it (a few seconds),
+  // then stops it and deletes its folder. A second Ctrl-C exits at once; postgres-cleanup.ts
+  // still deletes the folder on the way out.
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     await Promise.allSettled(instances.map((i) => i.stop()));
-    await pg?.stop();
+    await (await postgres.catch(() => null))?.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   process.stdout.write('starting Postgres...\n');
-  pg = await startPostgres();
+  postgres = startPostgres().catch((err: unknown) => {
+    if (stopping) return null; // Ctrl-C reached initdb too: nothing to report
+    throw err;
+  });
+  const pg = await postgres;
+  if (!pg || stopping) return;
   const databaseUrl = pg.embedded ? await pg.createDatabase('sessions_vs_tokens') : (process.env.DATABASE_URL as string);
   const adminPassword = process.env.ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
   const env = {
@@ -58,6 +65,9 @@ async function main(): Promise<void> {
       strategy,
       databaseUrl,
       env: { ...env, PORT: String(ports[strategy]) },
+      // Not the 20 s default: on a busy 2-core machine a start (tsx compile, migrations, two scrypt
+      // hashes) took longer, and dev failed although nothing was wrong. A user can wait.
+      startTimeoutMs: 120_000,
       onLog: (line) => process.stdout.write(`[${strategy}] ${line}\n`),
     }).catch((err: unknown) => {
       // The server's own one-line reason names PORT; here the variable that sets it is another.
@@ -93,6 +103,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (stopping) return; // a Ctrl-C under way: its own exit follows
   process.stderr.write(`npm run dev failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1); // postgres-cleanup.ts stops and deletes an embedded Postgres on the way out
 });
