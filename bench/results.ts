@@ -74,6 +74,8 @@ export interface CellRecord {
   credentialHeader: string | null;
   valid: boolean;
   problems: string[];
+  /** Rounds that got no response at all (or left an instance without a request) and were run again (measure.ts). */
+  stalls?: string[];
   diagnostics: { request: string; status: number; body: string }[];
   /** Counter differences the cell's own servers reported on /metrics over its runs (bench/server-metrics.ts). */
   serverMetrics?: ServerCounters;
