@@ -37,7 +37,31 @@ export interface Config {
     keys: JwtKey[];
     currentKid: string;
   };
+  /** Running behind a transaction-mode pooler (PgBouncer): see `poolerSettings`. */
+  pooler: PoolerSettings;
 }
+
+// --- Pooler settings (README "Behind PgBouncer") ---------------------------------------------
+export interface PoolerSettings {
+  /**
+   * A direct connection to the same database for LISTEN and the migrations' advisory lock: both
+   * are session state, which a transaction-mode pooler hands to another client after every
+   * transaction. Default: DATABASE_URL (no pooler). Non-enumerable (it may hold a password).
+   */
+  listenDatabaseUrl: string;
+  /**
+   * Named (prepared) statements on the hot paths. PgBouncer 1.18 (Debian 12) cannot route them in
+   * transaction mode: a statement prepared on one server connection is unknown on the next, so
+   * PG_PREPARED_STATEMENTS=0 sends every statement unnamed (parsed on each execution).
+   */
+  preparedStatements: boolean;
+}
+
+function poolerSettings(env: Env, databaseUrl: string): PoolerSettings {
+  const settings = { listenDatabaseUrl: str(env, 'LISTEN_DATABASE_URL', databaseUrl), preparedStatements: bool(env, 'PG_PREPARED_STATEMENTS', true) };
+  return hideSecret(settings, 'listenDatabaseUrl');
+}
+// --- end of the pooler settings ----------------------------------------------------------------
 
 const VARIANTS: Variant[] = ['session', 'session-memory', 'session-cached', 'jwt', 'jwt-denylist', 'jwt-push', 'jwt-string-secret'];
 
@@ -170,6 +194,7 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       refreshAbsoluteTimeoutMs: int(env, 'REFRESH_ABSOLUTE_TIMEOUT_MS', 12 * 60 * minute, 1000, 30 * 24 * 60 * minute),
       ...(strategy === 'jwt' ? jwtKeys(env) : { keys: [], currentKid: '' }),
     },
+    pooler: poolerSettings(env, databaseUrl),
   };
   if (config.session.idleTimeoutMs > config.session.absoluteTimeoutMs) {
     throw new ConfigError('SESSION_IDLE_TIMEOUT_MS must not exceed SESSION_ABSOLUTE_TIMEOUT_MS');
