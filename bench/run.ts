@@ -20,6 +20,8 @@ import { runOutage } from './outage';
 import { runRevocation } from './revoke';
 import { mergeBatches, SCENARIOS, type Selection } from './scenarios';
 import { REVOCATION_SERVER_ENV } from './scenarios/revocation';
+import { remoteMain } from './remote';
+import { takeTargets } from './remote-targets';
 import { BENCH_SERVER_ENV, VARIANTS } from './variants';
 import { WORKLOADS, type WorkloadName } from './workloads';
 
@@ -103,9 +105,12 @@ async function scryptCost(n: number): Promise<number[]> {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  const args = parseArgs(argv);
+  // --target KEY=URL[,URL...]: servers the bench did not start (bench/remote.ts, README "Remote targets").
+  const { targets, rest } = takeTargets(argv);
+  const args = parseArgs(rest);
   const profile = getProfile(args.profile);
   const selection = select(args);
+  if (targets.length > 0) return remoteMain({ targets, profile, selection, outDir: args.out, args: argv });
   const batches = mergeBatches(SCENARIOS.flatMap((scenario) => scenario.plan(profile, selection)));
   const groups = batches.flatMap((b) => b.groups);
   const revocationCells = batches.flatMap((b) => b.revocation?.cells ?? []);
