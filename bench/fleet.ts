@@ -6,6 +6,7 @@ import { generateJwtKeys, type Instance, startInstance } from '../scripts/instan
 import type { PostgresHandle } from '../scripts/postgres';
 import { hashPassword } from '../servers/core/users/password';
 import { DbMonitor } from './cost';
+import { type PgBouncer, pooledServerEnv } from './pgbouncer';
 import { type BenchUser, type Credential, login, probe } from './credentials';
 import { BENCH_SERVER_ENV, type Strategy, type Variant } from './variants';
 
@@ -17,6 +18,8 @@ export interface InstanceGroupSpec {
   database: string;
   /** Server settings of this group on top of the variant's (the revocation scenario's lifetimes, admin). */
   env?: Record<string, string>;
+  /** Queries through the run's PgBouncer (Fleet.pooler), LISTEN direct (scenarios/pgbouncer.ts). */
+  pooler?: boolean;
 }
 
 export interface InstanceGroup {
@@ -72,6 +75,8 @@ export class Fleet {
   private readonly databases: string[] = [];
   /** Cookie names each strategy set on login, as observed (the report counts them). */
   readonly observedCookies: Record<string, string[]> = {};
+  /** The PgBouncer that groups with `pooler` reach Postgres through (set by run.ts when one runs). */
+  pooler: PgBouncer | null = null;
 
   constructor(
     readonly pg: PostgresHandle,
@@ -109,10 +114,11 @@ export class Fleet {
       // A few at a time: a dozen TypeScript processes starting at once on 2 cores time out.
       await inBatches(jobs, 4, async ({ g, i }) => {
         const instanceId = `${g.spec.key.replace(/\//g, '-')}-${i + 1}`;
+        const pooled = g.spec.pooler ? this.throughPooler(g) : null;
         const inst = await startInstance({
           strategy: g.spec.variant.strategy,
-          databaseUrl: g.db.url,
-          env: serverEnv(g.spec.variant, this.jwtKeys, instanceId, g.spec.env),
+          databaseUrl: pooled?.databaseUrl ?? g.db.url,
+          env: serverEnv(g.spec.variant, this.jwtKeys, instanceId, { ...g.spec.env, ...pooled?.env }),
           startTimeoutMs: 60_000,
         });
         started.push(inst);
@@ -128,6 +134,11 @@ export class Fleet {
     }
     for (const g of groups.values()) await this.seed(g, users);
     return groups;
+  }
+
+  private throughPooler(g: InstanceGroup) {
+    if (!this.pooler) throw new Error(`${g.spec.key} needs PgBouncer, and none runs`);
+    return pooledServerEnv(this.pooler, decodeURIComponent(new URL(g.db.url).pathname.slice(1)), g.db.url);
   }
 
   /**

@@ -6,6 +6,7 @@ import type { CpuUsage, TableCounters } from './cost';
 import type { Environment } from './environment';
 import type { LatencyUs } from './fire';
 import type { Profile } from './profiles';
+import type { PoolingResults } from './pgbouncer-leg';
 import type { OutageBin, OutageMarks, OutageSummary } from './outage-timeline';
 import type { RepetitionRecord } from './revocation-window';
 import type { ScenarioName } from './scenarios';
@@ -134,6 +135,8 @@ export interface RunResults {
   revocation?: RevocationResults;
   /** The outage scenario (absent when it did not run). */
   outage?: OutageResults;
+  /** The PgBouncer leg (absent when not selected; `skipped` says why it did not run). */
+  pooling?: PoolingResults;
   complexity: Complexity;
   /** Cookie names each variant's login response set. */
   cookies: Record<string, string[]>;

@@ -17,6 +17,7 @@ import { Progress } from './progress';
 import { buildReport } from './report/build';
 import { type CellRecord, type OutageResults, RESULTS_SCHEMA, type RevocationCellRecord, type RunResults, updateLatest, writeResults } from './results';
 import { runOutage } from './outage';
+import { PoolingLeg } from './pgbouncer-leg';
 import { runRevocation } from './revoke';
 import { mergeBatches, SCENARIOS, type Selection } from './scenarios';
 import { REVOCATION_SERVER_ENV } from './scenarios/revocation';
@@ -79,12 +80,13 @@ function select(args: Args): Selection {
     scaling: !args.only || args.only.includes('scaling'),
     revocation: !args.only || args.only.includes('revocation'),
     outage: !args.only || args.only.includes('outage'),
+    pgbouncer: !args.only || args.only.includes('pgbouncer'),
     variants: VARIANTS.filter((v) => !args.variants || args.variants.includes(v.name)),
   };
 }
 
 /** Scenarios `--only` can name besides workloads. */
-const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage'];
+const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage', 'pgbouncer'];
 
 function stamp(d: Date): string {
   const iso = d.toISOString(); // 2026-11-26T21:05:38.945Z
@@ -139,12 +141,15 @@ async function main(): Promise<number> {
   const revocationRecords: RevocationCellRecord[] = [];
   let outage: OutageResults | undefined;
   const fleet = new Fleet(pg, 'bench', (l) => progress.note(l));
+  const pooling = new PoolingLeg();
   const windows = new DbWindows(profile.settleDbStats, progress);
   let environment: Awaited<ReturnType<typeof captureEnvironment>>;
   let scrypt: number[] = [];
   try {
     environment = await captureEnvironment(pg.adminUrl, pg.embedded, cpuAvailable());
     if (!environment.cpuAccounting) notes.push('CPU time could not be read from /proc: CPU figures are missing.');
+    fleet.pooler = await pooling.start(pg, batches);
+    cleanup.push(() => pooling.stop());
     for (const batch of batches) {
       const running = await fleet.start(batch.fleet, batch.users);
       const stop = () => fleet.stop(running.values());
@@ -163,7 +168,7 @@ async function main(): Promise<number> {
           for (const cell of group.cells) records.set(cell.id, newRecord(cell, await cellCredentials(ctx, cell)));
         }
         if (scrypt.length === 0) scrypt = await scryptCost(5);
-        for (const group of batch.groups) await runGroup(ctx, group);
+        for (const group of batch.groups) await pooling.around(group, running, () => runGroup(ctx, group));
         const nextUser = new Map<string, number>();
         if (batch.revocation) {
           revocationRecords.push(...(await runRevocation({ fleet, groups: running, progress, nextUser }, batch.revocation.cells)));
@@ -182,6 +187,7 @@ async function main(): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await fleet.dropDatabases().catch(() => {});
+    await pooling.stop();
     await pg.stop();
   }
 
@@ -244,6 +250,7 @@ async function main(): Promise<number> {
       ? { revocation: { serverEnv: { ...REVOCATION_SERVER_ENV, ADMIN_PASSWORD: '<redacted: random per run>' }, cells: revocationRecords } }
       : {}),
     ...(outage ? { outage } : {}),
+    ...pooling.results(selection.pgbouncer === true),
     complexity: measureComplexity([...new Set(VARIANTS.map((v) => v.strategy))]),
     cookies: fleet.observedCookies,
     notes,

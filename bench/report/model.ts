@@ -8,6 +8,7 @@ import { appendixSections } from './section-appendix';
 import { claimsSection } from './section-claims';
 import { headlineSection } from './section-headline';
 import { outageSection } from './section-outage';
+import { pgbouncerSection } from './section-pgbouncer';
 import { revocationSection } from './section-revocation';
 import { scalingSection } from './section-scaling';
 import { loginSection, trapSection, workloadsSection } from './section-workloads';
@@ -74,6 +75,7 @@ export function buildModel(results: RunResults): ReportModel {
     loginSection(ctx),
     trapSection(ctx),
     scalingSection(ctx),
+    pgbouncerSection(ctx),
     revocationSection(ctx),
     outageSection(ctx),
     claimsSection(ctx),

@@ -1,4 +1,5 @@
 import { outageScenario } from './outage';
+import { pgbouncerScenario } from './pgbouncer';
 import { revocationScenario } from './revocation';
 import { scalingScenario } from './scaling';
 import type { Batch, Scenario } from './types';
@@ -7,7 +8,7 @@ import { workloadsScenario } from './workloads';
 export type { Batch, CellPlan, GroupPlan, Scenario, ScenarioName, Selection } from './types';
 
 /** The scenario registry, in run order. */
-export const SCENARIOS: Scenario[] = [workloadsScenario, scalingScenario, revocationScenario, outageScenario];
+export const SCENARIOS: Scenario[] = [workloadsScenario, scalingScenario, pgbouncerScenario, revocationScenario, outageScenario];
 
 /** Batches that need the same processes (same instance groups) run on one start-up of them. */
 export function mergeBatches(batches: Batch[]): Batch[] {

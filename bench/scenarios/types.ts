@@ -5,7 +5,7 @@ import type { Profile } from '../profiles';
 import type { Variant } from '../variants';
 import type { WorkloadName } from '../workloads';
 
-export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage';
+export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage' | 'pgbouncer';
 
 export interface CellPlan {
   id: string;
@@ -82,6 +82,8 @@ export interface Selection {
   scaling: boolean;
   revocation: boolean;
   outage: boolean;
+  /** The PgBouncer leg (scenarios/pgbouncer.ts); absent = not selected. */
+  pgbouncer?: boolean;
   variants: Variant[];
 }
 
