@@ -43,26 +43,27 @@ class TargetCredentials {
     private readonly setup: RemoteSetup,
   ) {}
 
-  async get(pool: 'steady', count: number, skus: string[]): Promise<Credential[]> {
-    const out: Credential[] = [];
-    const users = Array.from({ length: count }, (_, c) => c);
+  /** Steady users 0..count-1 (the pool of every workload that needs a credential), each with a 3-line cart. */
+  async steady(count: number, skus: string[]): Promise<Credential[]> {
     const creds: Credential[] = new Array(count);
-    await this.setup.each(users, async (c) => {
-      const key = `${pool}-${c}`;
-      let credential = this.cache.get(key);
-      if (!credential) {
-        // Connection c logs in through URL c mod N: behind several URLs the credentials come from all of them.
-        const url = this.target.urls[c % this.target.urls.length];
-        const user = remoteUser(pool, c);
-        await this.setup.ensureUser(this.target.key, url, user);
-        credential = (await this.setup.login(url, this.target.variant.strategy, user)).credential;
-        await this.setup.setCart(url, credential, skus, 3);
-        this.cache.set(key, credential);
-      }
-      creds[c] = credential;
-    });
-    out.push(...creds);
-    return out;
+    await this.setup.each(
+      Array.from({ length: count }, (_, c) => c),
+      async (c) => {
+        const key = `steady-${c}`;
+        let credential = this.cache.get(key);
+        if (!credential) {
+          // Connection c logs in through URL c mod N: behind several URLs the credentials come from all of them.
+          const url = this.target.urls[c % this.target.urls.length];
+          const user = remoteUser('steady', c);
+          await this.setup.ensureUser(this.target.key, url, user);
+          credential = (await this.setup.login(url, this.target.variant.strategy, user)).credential;
+          await this.setup.setCart(url, credential, skus, 3);
+          this.cache.set(key, credential);
+        }
+        creds[c] = credential;
+      },
+    );
+    return creds;
   }
 }
 
@@ -96,8 +97,9 @@ async function runWorkloads(o: RemoteRunOptions, targets: RemoteTarget[], setup:
     for (const target of cells) {
       let credentials: Credential[] = [];
       if (workload.needsCredential) {
+        if (workload.userPool !== 'steady') throw new Error(`${name}: remote credentials come from the steady pool, not ${workload.userPool}`);
         log(`${target.label}: ${connections} ${workload.userPool} users (registered once, logged in through the API)`);
-        credentials = await (creds.get(target) as TargetCredentials).get('steady', connections, skus);
+        credentials = await (creds.get(target) as TargetCredentials).steady(connections, skus);
       } else {
         await setup.each(
           Array.from({ length: connections }, (_, c) => c),
@@ -239,7 +241,9 @@ export async function runRemote(o: RemoteRunOptions): Promise<{ dir: string; res
   };
   const setup = new RemoteSetup();
   try {
-    const skusReply = await remoteSend(remoteAgent(targets[0].urls[0]), targets[0].urls[0], { method: 'GET', path: '/products' });
+    const catalogAgent = remoteAgent(targets[0].urls[0]);
+    const skusReply = await remoteSend(catalogAgent, targets[0].urls[0], { method: 'GET', path: '/products' });
+    catalogAgent.destroy();
     const skus = (JSON.parse(skusReply.body) as { products: { sku: string }[] }).products.map((p) => p.sku).sort();
     if (o.selection.workloads.length > 0) await runWorkloads(o, targets, setup, skus, results);
     if (o.selection.revocation) await runRevocations(o, targets, setup, stamp(started).replace(/-/g, ''), results);

@@ -94,17 +94,16 @@ const noop = () => {};
 
 class SelfTestFailed extends Error {}
 
-/** Resolves when `arrived` is called, rejects after `ms`. */
-function deadline(ms: number, what: string): { arrived(): void; done: Promise<void> } {
+/** Resolves when `arrived` is called, rejects with SelfTestFailed after `ms`; `cancel` drops the timer. */
+function deadline(ms: number, what: string): { arrived(): void; cancel(): void; done: Promise<void> } {
   let arrived = noop;
+  let timer: NodeJS.Timeout | undefined;
   const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SelfTestFailed(what)), ms);
-    arrived = () => {
-      clearTimeout(timer);
-      resolve();
-    };
+    timer = setTimeout(() => reject(new SelfTestFailed(what)), ms);
+    arrived = resolve;
   });
-  return { arrived: () => arrived(), done };
+  done.catch(noop); // observed by the caller; a rejection before it awaits must not be "unhandled"
+  return { arrived: () => arrived(), cancel: () => clearTimeout(timer), done };
 }
 
 export function startListener(opts: ListenerOptions): Listener {
@@ -181,7 +180,6 @@ export function startListener(opts: ListenerOptions): Listener {
   async function proveNotifyArrives(c: pg.Client): Promise<void> {
     const nonce = randomBytes(12).toString('base64url');
     const wait = deadline(selfTestTimeoutMs, `a NOTIFY sent through DATABASE_URL did not arrive on the LISTEN connection within ${selfTestTimeoutMs} ms`);
-    wait.done.catch(noop); // observed below; a rejection before that must not be "unhandled"
     selfTest = { nonce, arrived: wait.arrived };
     try {
       await c.query(`LISTEN ${SELF_TEST_CHANNEL}`);
@@ -189,6 +187,7 @@ export function startListener(opts: ListenerOptions): Listener {
       await wait.done;
       await c.query(`UNLISTEN ${SELF_TEST_CHANNEL}`);
     } finally {
+      wait.cancel();
       selfTest = null;
     }
     if (selfTestFailures > 0) log.info('revocation listener NOTIFY self-test passed', { application: applicationName, afterFailures: selfTestFailures });
