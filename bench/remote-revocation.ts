@@ -51,7 +51,9 @@ async function probeLoop(agent: RemoteAgent, url: string, expected: string[], cr
   const maxProbes = o.maxProbesPerInstance * expected.length;
   for (let n = 0; n < maxProbes && !done(); n++) {
     const sentMs = performance.now() - t0;
-    if (sentMs > o.boundMs) return;
+    // Past the bound only until every instance got a probe: a balancer may route the first few to
+    // one instance (the revoking request takes a turn of its rotation too).
+    if (sentMs > o.boundMs && expected.every((id) => (ledger.logs.get(id)?.probes ?? 0) > 0)) return;
     const r = await remoteSend(agent, url, { method: 'GET', path: '/auth/me', headers: auth(credential) });
     const atMs = performance.now() - t0;
     const log = logOf(ledger, r.instance ?? `${url} (no X-Instance-Id)`);
@@ -70,9 +72,10 @@ async function repetition(o: RemoteRevocationOptions, rep: number, boundMs: numb
   const ids = target.instances;
   const a = ((rep % target.urls.length) + target.urls.length) % target.urls.length;
   const url = target.urls[a];
-  // A disabled user is gone for good: a new one every run. The others are reused across runs (the
-  // password change is undone below), so repeated runs do not fill the deployment with users.
-  const user = event === 'admin-disable' ? remoteUser('disable', rep + 1, o.runTag) : remoteUser('revocation', rep + 1);
+  // A disabled user is gone for good: a new one every run and target (targets may share a database).
+  // The others are reused across runs (the password change is undone below), so repeated runs do not
+  // fill the deployment with users.
+  const user = event === 'admin-disable' ? remoteUser(`${target.key}-disable`, rep + 1, o.runTag) : remoteUser('revocation', rep + 1);
   await setup.ensureUser(target.key, url, user);
   const { credential, userId } = await setup.login(url, strategy, user);
   const problems: string[] = [];

@@ -1,6 +1,6 @@
 // Remote mode end to end, smoke-sized: servers the bench did not start (the test harness starts them),
 // one target behind a round-robin balancer (one URL, two instances told apart by X-Instance-Id), one
-// given as two instance URLs. Users are created through the API only. Proves: every instance is found,
+// given as two instance URLs, both on one database. Users are created through the API only. Proves: every instance is found,
 // the workloads and the per-instance revocation windows are measured, and the columns a remote run
 // cannot measure say so instead of showing a figure.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,7 +30,8 @@ let report: string;
 beforeAll(async () => {
   const a = await startTestServer('session', { AUTH_VARIANT: 'session-cached', INSTANCE_ID: 'cached-a' });
   const b = await startTestServer('session', { AUTH_VARIANT: 'session-cached', INSTANCE_ID: 'cached-b' }, a.databaseUrl);
-  const j1 = await startTestServer('jwt', { AUTH_VARIANT: 'jwt-denylist', INSTANCE_ID: 'deny-1' });
+  // One database for both servers, as in docker compose: users made for one target exist for the other.
+  const j1 = await startTestServer('jwt', { AUTH_VARIANT: 'jwt-denylist', INSTANCE_ID: 'deny-1' }, a.databaseUrl);
   const j2 = await startTestServer('jwt', { AUTH_VARIANT: 'jwt-denylist', INSTANCE_ID: 'deny-2' }, j1.databaseUrl);
   proxy = await startRoundRobinProxy([a.url, b.url]);
   out = mkdtempSync(join(tmpdir(), 'svt-remote-'));
