@@ -6,6 +6,7 @@ import { generateJwtKeys, type Instance, type ServerEntry, startInstance } from 
 import type { PostgresHandle } from '../scripts/postgres';
 import { hashPassword } from '../servers/core/users/password';
 import { DbMonitor } from './cost';
+import { type PgBouncer, pooledServerEnv } from './pgbouncer';
 import { type BenchUser, type Credential, login, probe } from './credentials';
 import { BENCH_SERVER_ENV, type Strategy, type Variant } from './variants';
 
@@ -24,6 +25,8 @@ export interface InstanceGroupSpec {
    * credentials (a floor server has no login: it accepts what ours issued). `database` is then unused.
    */
   issuer?: string;
+  /** Queries through the run's PgBouncer (Fleet.pooler), LISTEN direct (scenarios/pgbouncer.ts). */
+  pooler?: boolean;
 }
 
 export interface InstanceGroup {
@@ -81,6 +84,8 @@ export class Fleet {
   private readonly databases: string[] = [];
   /** Cookie names each strategy set on login, as observed (the report counts them). */
   readonly observedCookies: Record<string, string[]> = {};
+  /** The PgBouncer that groups with `pooler` reach Postgres through (set by run.ts when one runs). */
+  pooler: PgBouncer | null = null;
 
   constructor(
     readonly pg: PostgresHandle,
@@ -159,6 +164,11 @@ export class Fleet {
     await inBatches(added, 4, async (i) => {
       await this.startOne(g, i);
     });
+  }
+
+  private throughPooler(g: InstanceGroup) {
+    if (!this.pooler) throw new Error(`${g.spec.key} needs PgBouncer, and none runs`);
+    return pooledServerEnv(this.pooler, decodeURIComponent(new URL(g.db.url).pathname.slice(1)), g.db.url);
   }
 
   /**

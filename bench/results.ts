@@ -10,6 +10,7 @@ import type { Environment } from './environment';
 import type { FanoutResults } from './fanout';
 import type { LatencyUs } from './fire';
 import type { Profile } from './profiles';
+import type { PoolingResults } from './pgbouncer-leg';
 import type { OutageBin, OutageMarks, OutageSummary } from './outage-timeline';
 import type { RepetitionRecord } from './revocation-window';
 import type { ScenarioName } from './scenarios';
@@ -148,6 +149,8 @@ export interface RunResults {
   outage?: OutageResults;
   /** The fan-out scenario (absent when it did not run). */
   fanout?: FanoutResults;
+  /** The PgBouncer leg (absent when not selected; `skipped` says why it did not run). */
+  pooling?: PoolingResults;
   complexity: Complexity;
   /** Cookie names each variant's login response set. */
   cookies: Record<string, string[]>;

@@ -127,6 +127,14 @@ export function jwtExpSeconds(token: string): number | null {
   }
 }
 
+/** A jwt credential that outlived the bound: its exp and the validity left now (nulls for a session). */
+export function remainingValidity(credentialValue: string, isJwt: boolean): { expiresAt: string | null; remainingSeconds: number | null } {
+  const exp = isJwt ? jwtExpSeconds(credentialValue) : null;
+  return exp === null
+    ? { expiresAt: null, remainingSeconds: null }
+    : { expiresAt: new Date(exp * 1000).toISOString(), remainingSeconds: exp - Date.now() / 1000 };
+}
+
 /** The revocation targets (issue 4), per promise of PRODUCT.md's variant table. */
 export const NOTIFY_TARGET_MS = { median: 50, max: 200 } as const;
 

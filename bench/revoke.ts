@@ -7,7 +7,7 @@ import { codecFor, type Credential, login } from './credentials';
 import { BENCH_PASSWORD, benchUser, type Fleet, type InstanceGroup } from './fleet';
 import type { Progress } from './progress';
 import type { RevocationCellRecord } from './results';
-import { instanceOutcome, jwtExpSeconds, type ProbeLog, type RepetitionRecord } from './revocation-window';
+import { instanceOutcome, type ProbeLog, remainingValidity, type RepetitionRecord } from './revocation-window';
 import { REVOCATION_ADMIN } from './scenarios/revocation';
 import type { RevocationCellPlan, RevocationEvent } from './scenarios/types';
 
@@ -45,7 +45,7 @@ function send(agent: http.Agent, baseUrl: string, method: string, path: string, 
   });
 }
 
-const credentialHeaders = (c: Credential) => ({ [c.header]: c.value });
+export const credentialHeaders = (c: Credential) => ({ [c.header]: c.value });
 
 /** `credential.revocation` of a GET /auth/me body (null when the variant reports none). */
 function sourceOf(body: string): string | null {
@@ -73,10 +73,10 @@ async function probeLoop(agent: http.Agent, baseUrl: string, credential: Credent
   }
 }
 
-const EXPECTED_STATUS: Record<RevocationEvent, number> = { logout: 204, 'logout-all': 204, 'password-change': 200, 'admin-disable': 204 };
+export const EXPECTED_STATUS: Record<RevocationEvent, number> = { logout: 204, 'logout-all': 204, 'password-change': 200, 'admin-disable': 204 };
 
 /** The revoking request of an event, for the user's credential (or the admin's, for a disable). */
-function revokingRequest(event: RevocationEvent, credential: Credential, userId: string, admin: Credential | null, repetition: number) {
+export function revokingRequest(event: RevocationEvent, credential: Credential, userId: string, admin: Credential | null, repetition: number) {
   switch (event) {
     case 'logout':
       return { method: 'POST', path: '/auth/logout', headers: credentialHeaders(credential) };
@@ -197,18 +197,13 @@ async function runRepetition(ctx: RevocationCtx, run: CellRun, rep: number, a: n
 
   // A credential that outlived the bound (plain jwt): one more probe everywhere, and its exp.
   let final: RepetitionRecord['final'] = null;
-  let expiresAt: string | null = null;
-  let remainingSeconds: number | null = null;
+  let validity = remainingValidity(credential.value, false);
   if (outcomes.some((o) => o.windowMs === null)) {
     const statuses = await Promise.all(
       instances.map((inst, i) => send(probeAgents[i], inst.url, 'GET', '/auth/me', credentialHeaders(credential)).then((r) => r.status)),
     );
     final = { atMs: performance.now() - t0, statuses };
-    const exp = strategy === 'jwt' ? jwtExpSeconds(credential.value) : null;
-    if (exp !== null) {
-      expiresAt = new Date(exp * 1000).toISOString();
-      remainingSeconds = exp - Date.now() / 1000;
-    }
+    validity = remainingValidity(credential.value, strategy === 'jwt');
   }
 
   // Password change: the caller's fresh credential must work (else "revoked" only means "broken").
@@ -227,8 +222,7 @@ async function runRepetition(ctx: RevocationCtx, run: CellRun, rep: number, a: n
     sourceBefore,
     instances: outcomes,
     final,
-    expiresAt,
-    remainingSeconds,
+    ...validity,
     freshCredentialStatus,
     problems,
   };
@@ -286,7 +280,7 @@ export async function runRevocationCell(ctx: RevocationCtx, cell: RevocationCell
   return record;
 }
 
-function emptyRepetition(rep: number, a: number, sourceBefore: (string | null)[], problems: string[]): RepetitionRecord {
+export function emptyRepetition(rep: number, a: number, sourceBefore: (string | null)[], problems: string[]): RepetitionRecord {
   return {
     repetition: rep,
     sentAt: new Date().toISOString(),

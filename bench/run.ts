@@ -19,11 +19,14 @@ import { Progress } from './progress';
 import { buildReport } from './report/build';
 import { type CellRecord, type OutageResults, RESULTS_SCHEMA, type RevocationCellRecord, type RunResults, updateLatest, writeResults } from './results';
 import { runOutage } from './outage';
+import { PoolingLeg } from './pgbouncer-leg';
 import { runRevocation } from './revoke';
 import { withServerMetrics } from './server-metrics';
 import { measureBatchStartup } from './startup';
 import { mergeBatches, SCENARIOS, type Selection } from './scenarios';
 import { REVOCATION_SERVER_ENV } from './scenarios/revocation';
+import { remoteMain } from './remote';
+import { takeTargets } from './remote-targets';
 import { BENCH_SERVER_ENV, VARIANTS, type Variant } from './variants';
 import { WORKLOADS, type WorkloadName } from './workloads';
 
@@ -85,12 +88,13 @@ function select(args: Args): Selection {
     revocation: !args.only || args.only.includes('revocation'),
     outage: !args.only || args.only.includes('outage'),
     fanout: !args.only || args.only.includes('fanout'),
+    pgbouncer: !args.only || args.only.includes('pgbouncer'),
     variants: VARIANTS.filter((v) => !args.variants || args.variants.includes(v.name)),
   };
 }
 
 /** Scenarios `--only` can name besides workloads. */
-const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage', 'fanout'];
+const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage', 'fanout', 'pgbouncer'];
 
 /** What a profile and selection will run, and how many seconds of load that is (start-ups excluded). */
 function plan(profile: Profile, selection: Selection) {
@@ -164,13 +168,16 @@ async function scryptCost(n: number): Promise<number[]> {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  const args = parseArgs(argv);
+  // --target KEY=URL[,URL...]: servers the bench did not start (bench/remote.ts, README "Remote targets").
+  const { targets, rest } = takeTargets(argv);
+  const args = parseArgs(rest);
   if (args.help) {
     process.stdout.write(help());
     return 0;
   }
   const profile = profileOf(args.profile);
   const selection = select(args);
+  if (targets.length > 0) return remoteMain({ targets, profile, selection, outDir: args.out, args: argv });
   const { batches, groups, revocationCells, outages, fanoutSteps, totalRuns, estimate } = plan(profile, selection);
   if (groups.length === 0 && revocationCells.length === 0 && outages === 0 && fanoutSteps === 0) throw new UsageError('nothing to run for this selection');
   const progress = new Progress(totalRuns, estimate);
@@ -195,6 +202,7 @@ async function main(): Promise<number> {
   let outage: OutageResults | undefined;
   let fanout: FanoutResults | undefined;
   const fleet = new Fleet(pg, 'bench', (l) => progress.note(l));
+  const pooling = new PoolingLeg();
   const windows = new DbWindows(profile.settleDbStats, progress);
   let environment: Awaited<ReturnType<typeof captureEnvironment>>;
   let scrypt: number[] = [];
@@ -202,6 +210,8 @@ async function main(): Promise<number> {
   try {
     environment = await captureEnvironment(pg.adminUrl, pg.embedded, cpuAvailable());
     if (!environment.cpuAccounting) notes.push('CPU time could not be read from /proc: CPU figures are missing.');
+    fleet.pooler = await pooling.start(pg, batches);
+    cleanup.push(() => pooling.stop());
     for (const batch of batches) {
       const running = await fleet.start(batch.fleet, batch.users);
       const stop = () => fleet.stop(running.values());
@@ -225,7 +235,7 @@ async function main(): Promise<number> {
             record: records.get(c.id) as CellRecord,
             instances: running.get(c.fleetKey)?.instances.slice(0, c.instances) ?? [],
           }));
-          await withServerMetrics(cells, () => runGroup(ctx, group));
+          await withServerMetrics(cells, () => pooling.around(group, running, () => runGroup(ctx, group)));
         }
         if (batch.groups.some((g) => g.cells.some((c) => c.scenario === 'floor'))) {
           progress.note('start-up to /readyz 200: compiled vs tsx, 5 of each per server');
@@ -253,6 +263,7 @@ async function main(): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await fleet.dropDatabases().catch(() => {});
+    await pooling.stop();
     await pg.stop();
   }
 
@@ -320,6 +331,7 @@ async function main(): Promise<number> {
       : {}),
     ...(outage ? { outage } : {}),
     ...(fanout ? { fanout } : {}),
+    ...pooling.results(selection.pgbouncer === true),
     complexity: measureComplexity([...new Set(VARIANTS.map((v) => v.strategy))]),
     cookies: fleet.observedCookies,
     ...(runtime ? { runtime } : {}),

@@ -11,6 +11,7 @@ import { findingsSection } from './section-findings';
 import { headlineSection } from './section-headline';
 import { lessonSection } from './section-lesson';
 import { outageSection } from './section-outage';
+import { pgbouncerSection } from './section-pgbouncer';
 import { revocationSection } from './section-revocation';
 import { scalingSection } from './section-scaling';
 import { loginSection, trapSection, workloadsSection } from './section-workloads';
@@ -81,6 +82,7 @@ export function buildModel(results: RunResults): ReportModel {
     trapSection(ctx),
     floorSection(ctx),
     scalingSection(ctx),
+    pgbouncerSection(ctx),
     revocationSection(ctx),
     outageSection(ctx),
     claimsSection(ctx),

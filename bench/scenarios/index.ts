@@ -1,6 +1,7 @@
 import { floorScenario } from './floor';
 import { fanoutScenario } from './fanout';
 import { outageScenario } from './outage';
+import { pgbouncerScenario } from './pgbouncer';
 import { revocationScenario } from './revocation';
 import { scalingScenario } from './scaling';
 import type { Batch, Scenario } from './types';
@@ -9,7 +10,7 @@ import { workloadsScenario } from './workloads';
 export type { Batch, CellPlan, FanoutPlan, GroupPlan, Scenario, ScenarioName, Selection } from './types';
 
 /** The scenario registry, in run order. */
-export const SCENARIOS: Scenario[] = [workloadsScenario, floorScenario, scalingScenario, revocationScenario, outageScenario, fanoutScenario];
+export const SCENARIOS: Scenario[] = [workloadsScenario, floorScenario, scalingScenario, pgbouncerScenario, revocationScenario, outageScenario, fanoutScenario];
 
 /** Batches that need the same processes (same instance groups) run on one start-up of them. */
 export function mergeBatches(batches: Batch[]): Batch[] {

@@ -6,7 +6,7 @@ import type { Profile } from '../profiles';
 import type { Variant } from '../variants';
 import type { WorkloadName } from '../workloads';
 
-export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage' | 'floor' | 'fanout';
+export type ScenarioName = 'workloads' | 'scaling' | 'revocation' | 'outage' | 'floor' | 'fanout' | 'pgbouncer';
 
 export interface CellPlan {
   id: string;
@@ -99,6 +99,8 @@ export interface Selection {
   revocation: boolean;
   outage: boolean;
   fanout: boolean;
+  /** The PgBouncer leg (scenarios/pgbouncer.ts); absent = not selected. */
+  pgbouncer?: boolean;
   variants: Variant[];
 }
 

@@ -44,7 +44,31 @@ export interface Config {
     keys: JwtKey[];
     currentKid: string;
   };
+  /** Running behind a transaction-mode pooler (PgBouncer): see `poolerSettings`. */
+  pooler: PoolerSettings;
 }
+
+// --- Pooler settings (README "Behind PgBouncer") ---------------------------------------------
+export interface PoolerSettings {
+  /**
+   * A direct connection to the same database for LISTEN and the migrations' advisory lock: both
+   * are session state, which a transaction-mode pooler hands to another client after every
+   * transaction. Default: DATABASE_URL (no pooler). Non-enumerable (it may hold a password).
+   */
+  listenDatabaseUrl: string;
+  /**
+   * Named (prepared) statements on the hot paths. PgBouncer 1.18 (Debian 12) cannot route them in
+   * transaction mode: a statement prepared on one server connection is unknown on the next, so
+   * PG_PREPARED_STATEMENTS=0 sends every statement unnamed (parsed on each execution).
+   */
+  preparedStatements: boolean;
+}
+
+function poolerSettings(env: Env, databaseUrl: string): PoolerSettings {
+  const settings = { listenDatabaseUrl: str(env, 'LISTEN_DATABASE_URL', databaseUrl), preparedStatements: bool(env, 'PG_PREPARED_STATEMENTS', true) };
+  return hideSecret(settings, 'listenDatabaseUrl');
+}
+// --- end of the pooler settings ----------------------------------------------------------------
 
 const VARIANTS: Variant[] = ['session', 'session-memory', 'session-cached', 'jwt', 'jwt-denylist', 'jwt-push', 'jwt-string-secret'];
 
@@ -188,13 +212,14 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
   }
   const port = int(env, 'PORT', strategy === 'session' ? 3001 : 3002, 0, 65535);
   const minute = 60_000;
+  const dbUrl = databaseUrl(env);
   const config: Config = {
     host: str(env, 'HOST', '127.0.0.1'),
     port,
     // With PORT=0 (any free port) the pid tells instances on one host apart.
     instanceId: str(env, 'INSTANCE_ID', `${variant}-${hostname()}-${port || process.pid}`),
     variant,
-    databaseUrl: databaseUrl(env),
+    databaseUrl: dbUrl,
     db: {
       poolMax: int(env, 'PG_POOL_MAX', 10, 1, 100),
       // How long a request may wait for a pooled connection (queueing included) before it gets 503.
@@ -264,6 +289,7 @@ export function loadConfig(strategy: 'session' | 'jwt', env: Env = process.env):
       refreshesPerMinute: int(env, 'REFRESH_MAX_PER_MINUTE', 10, 1, 10_000),
       ...(strategy === 'jwt' ? jwtKeys(env) : { keys: [], currentKid: '' }),
     },
+    pooler: poolerSettings(env, dbUrl),
   };
   if (config.session.idleTimeoutMs > config.session.absoluteTimeoutMs) {
     throw new ConfigError('SESSION_IDLE_TIMEOUT_MS must not exceed SESSION_ABSOLUTE_TIMEOUT_MS');

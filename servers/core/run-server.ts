@@ -37,6 +37,8 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
       connectTimeoutMs: config.db.connectTimeoutMs,
       statementTimeoutMs: config.db.statementTimeoutMs,
       applicationName: config.instanceId,
+      directConnectionString: config.pooler.listenDatabaseUrl,
+      preparedStatements: config.pooler.preparedStatements,
     },
     (err) => log.warn('idle database connection lost', errorFields(err)),
   );

@@ -1,6 +1,9 @@
 // The only importer of `pg`. One long-lived pool per process; hot-path statements are named
 // (prepared once per connection: ~50% more queries/s than unnamed ones on the reference box).
 // Parameters are never logged: they carry password hashes and credential hashes.
+// Behind a transaction-mode pooler (PgBouncer) two things change, both here: statements can be sent
+// unnamed (`preparedStatements: false`), and session state (LISTEN, the migrations' advisory lock)
+// goes over a direct connection (`directConnectionString`): README "Behind PgBouncer".
 import pg from 'pg';
 import type { QueryResultRow } from 'pg';
 import { timedQuery } from '../metrics/db-metrics';
@@ -12,6 +15,10 @@ export interface DbOptions {
   connectTimeoutMs: number;
   statementTimeoutMs: number;
   applicationName: string;
+  /** For connectDedicated(): the database itself, not a pooler. Default: connectionString. */
+  directConnectionString?: string;
+  /** false: every statement goes unnamed, whatever its `name` (PgBouncer 1.18 in transaction mode). Default true. */
+  preparedStatements?: boolean;
 }
 
 /** A query executor: the pool, or one client inside a transaction. */
@@ -28,7 +35,7 @@ export interface Sql {
 
 export interface Db extends Queryable {
   withTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** A dedicated connection outside the pool, e.g. for LISTEN. The caller owns and ends it. */
+  /** A dedicated direct connection outside the pool (LISTEN, session-level locks). The caller owns and ends it. */
   connectDedicated(): Promise<pg.Client>;
   /** True when the error means "the database is unreachable or going away" (-> 503, retry). */
   isUnavailable(err: unknown): boolean;
@@ -55,10 +62,15 @@ export function createDb(opts: DbOptions, onError: (err: Error) => void = () => 
   // Idle clients report the server going away here; without a listener that is an uncaught exception.
   pool.on('error', onError);
 
+  // The one place statements are named or not. An unnamed statement with parameters still uses the
+  // extended protocol (Parse/Bind/Execute in one Sync), which PgBouncer routes as one unit.
+  const prepared = opts.preparedStatements !== false;
+  const statement = (sql: Sql): Sql => (prepared || sql.name === undefined ? sql : { text: sql.text, values: sql.values });
+
   // Every pg call goes through here or withTransaction: an outage becomes DatabaseUnavailableError
   // (503 + Retry-After), whatever form pg raised it in (unavailable.ts).
   const query: Queryable['query'] = async (sql) => {
-    const r = await timedQuery(pool, sql.name, () => pool.query(sql)).catch(classifyDatabaseError);
+    const r = await timedQuery(pool, sql.name, () => pool.query(statement(sql))).catch(classifyDatabaseError);
     return { rows: r.rows, rowCount: r.rowCount ?? 0 };
   };
 
@@ -73,7 +85,7 @@ export function createDb(opts: DbOptions, onError: (err: Error) => void = () => 
         await client.query('BEGIN').catch(classifyDatabaseError);
         const tx: Queryable = {
           query: async (sql) => {
-            const r = await client.query(sql).catch(classifyDatabaseError);
+            const r = await client.query(statement(sql)).catch(classifyDatabaseError);
             return { rows: r.rows, rowCount: r.rowCount ?? 0 };
           },
         };
@@ -92,7 +104,13 @@ export function createDb(opts: DbOptions, onError: (err: Error) => void = () => 
       }
     },
     async connectDedicated() {
-      const client = new pg.Client({ ...clientConfig, connectionTimeoutMillis: opts.connectTimeoutMs, statement_timeout: 0, query_timeout: undefined });
+      const client = new pg.Client({
+        ...clientConfig,
+        connectionString: opts.directConnectionString ?? opts.connectionString,
+        connectionTimeoutMillis: opts.connectTimeoutMs,
+        statement_timeout: 0,
+        query_timeout: undefined,
+      });
       await client.connect();
       return client;
     },

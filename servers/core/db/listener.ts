@@ -9,6 +9,16 @@
 // committed before. A notification for a commit in between arrives as well: owners apply both
 // idempotently. Notifications that were in flight when a connection died are lost with it, which
 // is why every reconnect resyncs instead of replaying.
+//
+// The NOTIFY self-test: LISTEN succeeding proves nothing about whether revocations will be heard.
+// They are sent through the pool (DATABASE_URL, perhaps a PgBouncer) and heard on the direct LISTEN
+// connection (LISTEN_DATABASE_URL); if the two reach different databases, or the LISTEN connection
+// goes through a transaction-mode pooler, every notification is silently lost and memory would
+// answer "valid" for revoked credentials forever. So after every (re)connect, before `live`, a NOTIFY
+// with a fresh nonce goes out on the pool path and must arrive here within a bound; if it does not,
+// memory is never trusted (the owner asks Postgres on every request), an error is logged, and the
+// connection is retried with backoff like any other failure.
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { errorFields, type Logger } from '../log';
 import { noteNotification, watchListener } from '../metrics/variant-state';
@@ -27,6 +37,9 @@ export interface UserChange {
   cutoffMs: number;
   disabled: boolean;
 }
+
+/** Channel of the self-test (file comment): each instance listens to it only while its own test runs. */
+export const SELF_TEST_CHANNEL = 'revocation_self_test';
 
 /** Parses a USER_CHANGED_CHANNEL payload (`{"u":"42","c":1712345678901.123,"d":false}`); null if malformed. */
 export function parseUserChange(payload: string): UserChange | null {
@@ -55,6 +68,8 @@ export interface ListenerOptions {
   /** How often a live connection proves it still answers (a silent network partition emits no error). */
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
+  /** How long the self-test NOTIFY may take to arrive. */
+  selfTestTimeoutMs?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -78,6 +93,20 @@ export function listenerApplicationName(instanceId: string): string {
 const CHANNEL_NAME = /^[a-z_][a-z0-9_]*$/;
 const noop = () => {};
 
+class SelfTestFailed extends Error {}
+
+/** Resolves when `arrived` is called, rejects with SelfTestFailed after `ms`; `cancel` drops the timer. */
+function deadline(ms: number, what: string): { arrived(): void; cancel(): void; done: Promise<void> } {
+  let arrived = noop;
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    timer = setTimeout(() => reject(new SelfTestFailed(what)), ms);
+    arrived = resolve;
+  });
+  done.catch(noop); // observed by the caller; a rejection before it awaits must not be "unhandled"
+  return { arrived: () => arrived(), cancel: () => clearTimeout(timer), done };
+}
+
 export function startListener(opts: ListenerOptions): Listener {
   const { db, channels, applicationName, log } = opts;
   for (const ch of channels) if (!CHANNEL_NAME.test(ch)) throw new Error(`invalid channel name: ${ch}`);
@@ -90,6 +119,9 @@ export function startListener(opts: ListenerOptions): Listener {
   // during an outage every instance retries at most every 5 s, with jitter so they do not stampede.
   const minBackoffMs = opts.minBackoffMs ?? 100;
   const maxBackoffMs = opts.maxBackoffMs ?? 5000;
+  // A NOTIFY round trip takes ~1 ms on loopback and a few ms across a network; 3 s absorbs a busy
+  // database or event loop. It delays only the start of a misconfigured instance, never a healthy one.
+  const selfTestTimeoutMs = opts.selfTestTimeoutMs ?? 3000;
 
   let current: pg.Client | null = null;
   let live = false;
@@ -99,6 +131,10 @@ export function startListener(opts: ListenerOptions): Listener {
   let retryTimer: NodeJS.Timeout | null = null;
   let heartbeatTimer: NodeJS.Timeout | null = null;
   watchListener(() => live);
+  /** The nonce of the self-test in progress and what to call when it arrives. */
+  let selfTest: { nonce: string; arrived(): void } | null = null;
+  /** Consecutive failed self-tests (logged at 1, 2, 4, 8...: loud at first, then less often). */
+  let selfTestFailures = 0;
 
   const stopHeartbeat = () => {
     if (heartbeatTimer) clearInterval(heartbeatTimer);
@@ -142,6 +178,24 @@ export function startListener(opts: ListenerOptions): Listener {
       .finally(() => clearTimeout(timer));
   };
 
+  /** The self-test (file comment): a NOTIFY sent through the pool must arrive on `c`. Throws SelfTestFailed if not. */
+  async function proveNotifyArrives(c: pg.Client): Promise<void> {
+    const nonce = randomBytes(12).toString('base64url');
+    const wait = deadline(selfTestTimeoutMs, `a NOTIFY sent through DATABASE_URL did not arrive on the LISTEN connection within ${selfTestTimeoutMs} ms`);
+    selfTest = { nonce, arrived: wait.arrived };
+    try {
+      await c.query(`LISTEN ${SELF_TEST_CHANNEL}`);
+      await db.query({ name: 'listener_self_test', text: 'SELECT pg_notify($1, $2)', values: [SELF_TEST_CHANNEL, nonce] });
+      await wait.done;
+      await c.query(`UNLISTEN ${SELF_TEST_CHANNEL}`);
+    } finally {
+      wait.cancel();
+      selfTest = null;
+    }
+    if (selfTestFailures > 0) log.info('revocation listener NOTIFY self-test passed', { application: applicationName, afterFailures: selfTestFailures });
+    selfTestFailures = 0;
+  }
+
   async function connect(): Promise<void> {
     if (closed) return;
     let c: pg.Client;
@@ -162,14 +216,30 @@ export function startListener(opts: ListenerOptions): Listener {
     c.on('notification', (n) => {
       if (c !== current) return;
       noteNotification();
+      // Other instances' self-tests arrive too while ours runs: only our nonce counts, none is forwarded.
+      if (n.channel === SELF_TEST_CHANNEL) {
+        if (selfTest && n.payload === selfTest.nonce) selfTest.arrived();
+        return;
+      }
       opts.onNotification(n.channel, n.payload ?? '');
     });
     try {
       await c.query({ text: "SELECT set_config('application_name', $1, false)", values: [applicationName] });
       for (const ch of channels) await c.query(`LISTEN ${ch}`);
+      await proveNotifyArrives(c);
       await opts.onResync();
     } catch (err) {
-      if (c === current) log.warn('revocation listener resync failed', errorFields(err));
+      if (err instanceof SelfTestFailed) {
+        selfTestFailures++;
+        if ((selfTestFailures & (selfTestFailures - 1)) === 0) {
+          log.error('revocation listener NOTIFY self-test FAILED: memory is not trusted, checking Postgres on every request', {
+            application: applicationName,
+            reason: err.message,
+            failures: selfTestFailures,
+            hint: 'LISTEN_DATABASE_URL must reach the same database as DATABASE_URL, directly (not through a transaction-mode pooler)',
+          });
+        }
+      } else if (c === current) log.warn('revocation listener resync failed', errorFields(err));
       lost(c, err);
       return;
     }

@@ -10,30 +10,25 @@ const MIGRATION_LOCK_KEY = 727_001;
 
 export async function migrate(db: Db): Promise<string[]> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
-  const client = await db.pool.connect();
-  const applied: string[] = [];
-  try {
-    // Session-level lock on a dedicated connection: held across the per-file transactions below.
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+  // One transaction under a transaction-level lock: behind a transaction-mode pooler (PgBouncer)
+  // only a transaction is sure to stay on one server connection, so a session-level lock taken in
+  // one statement could be released on another backend, or never. All pending files commit together.
+  return db.withTransaction(async (tx) => {
+    await tx.query({ text: 'SELECT pg_advisory_xact_lock($1)', values: [MIGRATION_LOCK_KEY] });
+    await tx.query({ text: 'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())' });
+    const done = new Set((await tx.query<{ name: string }>({ text: 'SELECT name FROM schema_migrations' })).rows.map((r) => r.name));
+    const applied: string[] = [];
     for (const file of files) {
       if (done.has(file)) continue;
       const sql = await readFile(join(MIGRATIONS_DIR, file), 'utf8');
-      await client.query('BEGIN');
       try {
-        await client.query(sql);
-        await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
-        await client.query('COMMIT');
+        await tx.query({ text: sql });
       } catch (err) {
-        await client.query('ROLLBACK');
         throw new Error(`migration ${file} failed: ${(err as Error).message}`);
       }
+      await tx.query({ text: 'INSERT INTO schema_migrations (name) VALUES ($1)', values: [file] });
       applied.push(file);
     }
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
-    client.release();
-  }
-  return applied;
+    return applied;
+  });
 }
