@@ -141,10 +141,11 @@ export class Fleet {
   /** Starts instance `i` of a group and checks it serves the variant it was asked for. */
   private async startOne(g: InstanceGroup, i: number): Promise<Instance> {
     const instanceId = `${g.spec.key.replace(/\//g, '-')}-${i + 1}`;
+    const pooled = g.spec.pooler ? this.throughPooler(g) : null;
     const inst = await startInstance({
       strategy: g.spec.variant.strategy,
-      databaseUrl: g.db.url,
-      env: serverEnv(g.spec.variant, this.jwtKeys, instanceId, g.spec.env),
+      databaseUrl: pooled?.databaseUrl ?? g.db.url,
+      env: serverEnv(g.spec.variant, this.jwtKeys, instanceId, { ...g.spec.env, ...pooled?.env }),
       startTimeoutMs: 60_000,
       entry: g.spec.entry,
     });

@@ -141,9 +141,8 @@ async function runOnce(
   // round that stays silent, or any wrong status or error, still invalidates the cell.
   const silent = (x: typeof r) => x.unexpected === 0 && x.errors === 0 && (x.responses === 0 || x.perUrl.some((n) => n === 0));
   if (round > 0 && silent(r)) {
-    (record.stalls ??= []).push(
-      `round ${round}: ${r.responses} responses (${r.perUrl.join('/')}) in ${r.wallSeconds.toFixed(2)} s; run again for ${2 * seconds} s`,
-    );
+    record.stalls ??= [];
+    record.stalls.push(`round ${round}: ${r.responses} responses (${r.perUrl.join('/')}) in ${r.wallSeconds.toFixed(2)} s; run again for ${2 * seconds} s`);
     startedAt = new Date().toISOString();
     r = await fireFor(2 * seconds);
   }
