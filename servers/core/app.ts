@@ -10,6 +10,7 @@ import { originCheck } from './http/origin-check';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import type { Logger } from './log';
+import { httpMetrics } from './metrics/http-metrics';
 import type { Catalog } from './products/catalog';
 import { allRoutes, mountRoutes } from './routes/route-table';
 import type { HashingQueue } from './users/hashing-queue';
@@ -38,6 +39,8 @@ export function createApp(deps: AppDeps): Koa {
   const info = { strategy: strategy.strategy, variant: strategy.variant, instance: config.instanceId };
   const routes = allRoutes({ ...deps, carts: createCartStore(db, catalog), info });
 
+  // First, so it also times what the error funnel answers; nothing per request when metrics are off.
+  if (config.metrics.enabled) app.use(httpMetrics());
   app.use(securityHeaders(config.instanceId));
   // Outside the funnel, so it logs every answer: 401, 403, 429, 503 and 500 included.
   if (config.logRequests) app.use(requestLog(log));

@@ -67,7 +67,7 @@ export async function runServer(strategyName: StrategyName, factory: StrategyFac
   }, config.login.pruneIntervalMs);
   throttlePruner.unref();
 
-  await startMetrics({ config, app, pool: db.pool, log });
+  await startMetrics({ config, pool: db.pool, log });
   const server = createServer({ maxHeaderSize: 16 * 1024 }, app.callback());
   // Requests Node's parser refuses (an unknown method token, a malformed line, headers over the
   // limit) never reach Koa: answer them in the API's JSON shape too, never with a raw 400 page.

@@ -3,6 +3,7 @@
 // query strings and headers may carry credentials and are never logged (SECURITY.md).
 import type { Middleware } from 'koa';
 import type { Logger } from '../log';
+import { routeOf } from '../metrics/http-metrics';
 
 // A path is client input: a 16 KB one is not copied into every log line.
 const MAX_LOGGED_PATH = 200;
@@ -18,7 +19,7 @@ export function requestLog(log: Logger): Middleware {
         requestId: ctx.state.requestId,
         method: ctx.method,
         path: ctx.path.slice(0, MAX_LOGGED_PATH),
-        route: (ctx as { _matchedRoute?: unknown })._matchedRoute ?? null,
+        route: routeOf(ctx),
         status: ctx.status,
         ...(body && typeof body === 'object' && !Buffer.isBuffer(body) && body.error ? { code: body.error.code } : {}),
         ms: +(performance.now() - start).toFixed(2),

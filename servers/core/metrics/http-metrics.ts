@@ -25,18 +25,17 @@ interface MatchedLayer {
 }
 
 /**
- * The template of the route this request reached. Not `ctx._matchedRoute`: @koa/router overwrites it
- * with each layer it runs, so a `router.use()` guard that answers 401 would leave its own pattern
- * there. `ctx.matched` lists every layer whose path matched: the last route layer (one with methods)
- * that takes this method is the route; a path with routes for other methods only (405) gets theirs.
+ * The template of the route this request reached, from `ctx.matched` (every layer of the one router,
+ * routes/route-table.ts, whose path matched): the last route that takes this method; for a 405, the
+ * path's own route; "unmatched" for everything else. request-log.ts logs the same value.
  */
-function routeOf(ctx: { matched?: MatchedLayer[]; method: string }): string {
-  const matched = ctx.matched;
+export function routeOf(ctx: { method: string }): string {
+  const matched = (ctx as { matched?: MatchedLayer[] }).matched;
   if (matched === undefined) return UNMATCHED;
   let pathOnly: string | null = null;
   for (let i = matched.length - 1; i >= 0; i--) {
     const layer = matched[i];
-    if (layer.methods.length === 0) continue; // router.use() middleware, not a route
+    if (layer.methods.length === 0) continue; // not a route (the router's own middleware)
     if (layer.methods.includes(ctx.method)) return layer.path;
     pathOnly ??= layer.path;
   }
@@ -63,7 +62,7 @@ scrapedMetric(
   () => [...series.values()].flatMap((s) => s.duration.samples('http_request_duration_seconds', s.labels)),
 );
 
-/** Mounted first, so it also times what the error funnel answers (4xx, 503). */
+/** Mounted first (app.ts, when METRICS_ENABLED), so it also times what the error funnel answers (4xx, 503). */
 export function httpMetrics(): Middleware {
   return async (ctx, next) => {
     const start = performance.now();
@@ -71,7 +70,7 @@ export function httpMetrics(): Middleware {
       await next();
     } finally {
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
-      record(method, routeOf(ctx as typeof ctx & { matched?: MatchedLayer[] }), ctx.status, (performance.now() - start) / 1000);
+      record(method, routeOf(ctx), ctx.status, (performance.now() - start) / 1000);
     }
   };
 }

@@ -4,30 +4,23 @@
 // same pod or host, or a METRICS_HOST=0.0.0.0 behind a NetworkPolicy, reaches it.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type Koa from 'koa';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import { type PoolCounts, watchPool } from './db-metrics';
-import { httpMetrics } from './http-metrics';
 import { collectProcessMetrics, registry } from './registry';
 
 export interface MetricsDeps {
   config: Config;
-  /** The app before its callback() is taken: the request metrics go first in its chain. */
-  app: Koa;
   pool: PoolCounts;
   log: Logger;
 }
 
 /**
- * Mounts the request metrics and starts the metrics listener; resolves once it listens (or at once
- * when METRICS_ENABLED=0: then no middleware, no listener, no process metrics, nothing per request).
+ * Starts the metrics listener; resolves once it listens (or at once when METRICS_ENABLED=0: then no
+ * listener and no process metrics; app.ts mounts no request metrics either).
  */
-export async function startMetrics({ config, app, pool, log }: MetricsDeps): Promise<Server | null> {
+export async function startMetrics({ config, pool, log }: MetricsDeps): Promise<Server | null> {
   if (!config.metrics.enabled) return null;
-  // First in the chain, so it also times what the error funnel answers. Koa composes `middleware`
-  // when callback() is called: run-server.ts calls this before it.
-  app.middleware.unshift(httpMetrics());
   watchPool(pool);
   collectProcessMetrics();
 
