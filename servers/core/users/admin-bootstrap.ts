@@ -18,7 +18,7 @@ export async function ensureBootstrapAdmin(users: UserStore, opts: { username: s
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await users.findByUsername(username);
     if (existing === null) {
-      if (await users.createAdmin(username, await hashPassword(password, scryptLogN))) {
+      if (await users.create(username, await hashPassword(password, scryptLogN), 'admin')) {
         log.info('bootstrap admin created', { username });
         return;
       }

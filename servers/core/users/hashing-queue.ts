@@ -26,7 +26,6 @@ export interface HashingQueue {
   admit(client: string): () => void;
   /** Runs `work` (one hash) for `client` when its turn comes. */
   run<T>(client: string, work: () => Promise<T>): Promise<T>;
-  readonly stats: { admitted: number; running: number; waiting: number };
 }
 
 export function createHashingQueue(limits: HashingLimits): HashingQueue {
@@ -50,10 +49,6 @@ export function createHashingQueue(limits: HashingLimits): HashingQueue {
   };
 
   return {
-    get stats() {
-      return { admitted, running, waiting: waitingTotal };
-    },
-
     admit(client) {
       const mine = admittedBy.get(client) ?? 0;
       if (mine >= limits.perClient) throw apiError('too_many_requests', undefined, { 'Retry-After': '1' });

@@ -107,11 +107,6 @@ export function createUserStore(db: Queryable) {
       });
       return r.rowCount > 0;
     },
-
-    /** The bootstrap admin (admin-bootstrap.ts): created only if the name is free; null if it was taken. */
-    async createAdmin(username: string, passwordHash: string): Promise<User | null> {
-      return this.create(username, passwordHash, 'admin');
-    },
   };
 }
 
