@@ -10,7 +10,7 @@ const ROOT = join(__dirname, '..');
 const PACKAGES = [
   'koa',
   'koa-session',
-  '@koa/router',
+  'koa-compose',
   '@koa/bodyparser',
   'jsonwebtoken',
   'pg',

@@ -4,13 +4,8 @@ import type { AuthStrategy } from './auth';
 import { createCartStore } from './cart/cart-store';
 import type { Config } from './config';
 import type { Db } from './db/db';
-import { errorFunnel } from './http/error-funnel';
-import { bodyGuard } from './http/json-body';
-import { originCheck } from './http/origin-check';
-import { requestLog } from './http/request-log';
-import { securityHeaders } from './http/security-headers';
+import { edge } from './http/edge';
 import type { Logger } from './log';
-import { httpMetrics } from './metrics/http-metrics';
 import type { Catalog } from './products/catalog';
 import { allRoutes, mountRoutes } from './routes/route-table';
 import type { HashingQueue } from './users/hashing-queue';
@@ -39,15 +34,18 @@ export function createApp(deps: AppDeps): Koa {
   const info = { strategy: strategy.strategy, variant: strategy.variant, instance: config.instanceId };
   const routes = allRoutes({ ...deps, carts: createCartStore(db, catalog), info });
 
-  // First, so it also times what the error funnel answers; nothing per request when metrics are off.
-  if (config.metrics.enabled) app.use(httpMetrics());
-  app.use(securityHeaders(config.instanceId));
-  // Outside the funnel, so it logs every answer: 401, 403, 429, 503 and 500 included.
-  if (config.logRequests) app.use(requestLog(log));
-  app.use(errorFunnel(log, db.isUnavailable));
-  app.use(originCheck(config.allowedOrigins));
-  app.use(bodyGuard(config.bodyLimitBytes));
+  app.use(
+    edge({
+      instanceId: config.instanceId,
+      log,
+      isDbUnavailable: db.isUnavailable,
+      allowedOrigins: config.allowedOrigins,
+      bodyLimitBytes: config.bodyLimitBytes,
+      metrics: config.metrics.enabled,
+      logRequests: config.logRequests,
+    }),
+  );
   for (const mw of strategy.middleware) app.use(mw);
-  for (const mw of mountRoutes(routes, deps)) app.use(mw);
+  app.use(mountRoutes(routes, deps));
   return app;
 }

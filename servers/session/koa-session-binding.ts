@@ -1,11 +1,16 @@
 // koa-session 7 (PRODUCT.md: "koa-session with our own Postgres store"), configured so that it
-// meets SECURITY.md. koa-session keeps the session lifecycle: loading the id's session from the
-// store, generating ids (genid), regenerate() on login, removal on logout. We supply the id
-// generator, the store adapter and the cookie I/O (externalKey), and decide WHEN it runs:
+// meets SECURITY.md. koa-session keeps the session lifecycle: generating ids (genid), regenerate()
+// on login, removal on logout. We supply the id generator, the store adapter and the cookie I/O
+// (externalKey), and decide WHEN it runs:
 //
 // - Not mounted as a middleware. With a store, its middleware loads the session before next() on
 //   every request that carries a cookie, so GET /products would pay a database round trip. Here it
-//   runs only when a route asks who is calling (authenticate), or issues/ends a session.
+//   runs only when a session is issued or ended.
+// - The read on every authenticated request (load) does not go through it: our cookie reader, the
+//   hash and the store's one primary-key read are all it needs, and koa-session's per-request
+//   objects (a ContextSession, a Session, a CRC of its JSON to detect changes we never make) were
+//   CPU for nothing on the hot path (ISSUE 11). When a later rotate()/end() in the same request runs
+//   koa-session, its store.get reuses what load() found instead of reading the row again.
 // - autoCommit off: nothing is written in a `finally` after a route failed; every write is explicit
 //   (regenerate() on issue, commit of `ctx.session = null` on logout).
 // - Session data is never re-saved: the store adapter's set() only creates sessions (issue). A
@@ -32,7 +37,10 @@ const koa = (ctx: Context) => ctx as unknown as KoaSessionContext;
 
 /** What this request's session is, as far as we know. */
 interface RequestState {
+  /** load() has read the cookie's session (or found none). */
   loaded: boolean;
+  /** koa-session has initialised ctx.session (rotate/end only). */
+  lifecycle: boolean;
   /** The id (cookie value) of the live session loaded or created in this request. */
   key?: string;
   idHash?: Buffer;
@@ -62,7 +70,7 @@ export function bindKoaSession(store: SessionStore, absoluteTimeoutMs: number): 
   const stateOf = (ctx: Context) => {
     let st = states.get(ctx);
     if (!st) {
-      st = { loaded: false };
+      st = { loaded: false, lifecycle: false };
       states.set(ctx, st);
     }
     return st;
@@ -74,12 +82,14 @@ export function bindKoaSession(store: SessionStore, absoluteTimeoutMs: number): 
   const storeAdapter: NonNullable<CreateSessionOptions['store']> = {
     // koa-session calls this only with what externalKey.get returned: a well-formed id.
     async get(key, _maxAge, { ctx }) {
+      const st = stateOf(ctx);
+      if (st.loaded && st.key === key && st.idHash && st.active) return { uid: st.active.userId }; // load() read it
       const idHash = hashSessionId(key);
       const active = await store.find(idHash);
       // undefined -> koa-session starts a new session under a NEW genid(): an id we did not issue
       // (or no longer hold) is never adopted (strict mode, SECURITY.md; fixation-proof).
       if (!active) return undefined;
-      Object.assign(stateOf(ctx), { key, idHash, active });
+      Object.assign(st, { key, idHash, active });
       // The record stays in our typed state; koa-session sees only the user id. No `_expire`: the
       // store enforces expiry on the database's clock, and a second check against this process's
       // clock could disagree with it (koa-session would then drop a session the store accepted).
@@ -142,12 +152,12 @@ export function bindKoaSession(store: SessionStore, absoluteTimeoutMs: number): 
     return mw;
   };
 
-  const loadState = async (ctx: Context) => {
+  // rotate() and end(): koa-session's middleware with nothing downstream. It reads the cookie
+  // (externalKey.get) and the store, then returns (autoCommit is off, so nothing is written).
+  const startLifecycle = async (ctx: Context) => {
     const st = stateOf(ctx);
-    if (!st.loaded) {
-      st.loaded = true;
-      // koa-session's middleware with nothing downstream: it reads the cookie and the store, then
-      // returns (autoCommit is off, so nothing is written).
+    if (!st.lifecycle) {
+      st.lifecycle = true;
       await middlewareFor(ctx)(ctx, noop);
     }
     return st;
@@ -155,14 +165,23 @@ export function bindKoaSession(store: SessionStore, absoluteTimeoutMs: number): 
 
   return {
     async load(ctx) {
-      const st = await loadState(ctx);
+      const st = stateOf(ctx);
+      if (!st.loaded) {
+        st.loaded = true;
+        const key = readSessionCookie(ctx);
+        if (key !== null) {
+          const idHash = hashSessionId(key);
+          const active = await store.find(idHash);
+          if (active) Object.assign(st, { key, idHash, active });
+        }
+      }
       return st.active && st.idHash ? { idHash: st.idHash, active: st.active } : null;
     },
 
     async rotate(ctx, user, userAgent) {
       // Load first, so that regenerate() destroys the session of the cookie sent, if it is live:
       // after a login or password change the old id is dead (ASVS 5.0 7.2.4).
-      const st = await loadState(ctx);
+      const st = await startLifecycle(ctx);
       const session = koa(ctx).session as KoaSession; // after loading: the loaded one or a new one
       session.uid = user.id;
       st.issuing = { userId: user.id, role: user.role, userAgent };
@@ -180,7 +199,7 @@ export function bindKoaSession(store: SessionStore, absoluteTimeoutMs: number): 
     },
 
     async end(ctx) {
-      const st = await loadState(ctx);
+      const st = await startLifecycle(ctx);
       const publicId = st.active?.publicId ?? null;
       const session = koa(ctx).session;
       koa(ctx).sessionOptions.key = sessionCookieName(ctx);

@@ -1,7 +1,7 @@
 // Request bodies: JSON only, at most BODY_LIMIT_BYTES (chunked bodies too: the limit counts bytes
 // as they stream), strict (top level object or array), and no prototype-pollution keys.
 import { bodyParser } from '@koa/bodyparser';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { apiError } from './errors';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -23,8 +23,8 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
  * Every request, before routing: a body must be JSON, identity-encoded and within the limit. Header
  * checks only (no body is read here), and nothing at all for a GET.
  */
-export function bodyGuard(limitBytes: number): Middleware {
-  return async (ctx, next) => {
+export function bodyGuard(limitBytes: number): (ctx: Context) => void {
+  return (ctx) => {
     if (METHODS_WITH_BODY.has(ctx.method) && (ctx.request.length > 0 || ctx.get('Transfer-Encoding') !== '')) {
       if (ctx.request.length > limitBytes) throw apiError('payload_too_large');
       // Compressed request bodies are refused (RFC 7694: 415): bodies are small JSON, and inflating
@@ -33,7 +33,6 @@ export function bodyGuard(limitBytes: number): Middleware {
       if (encoding !== '' && encoding !== 'identity') throw apiError('unsupported_media_type', 'Compressed request bodies are not accepted.');
       if (!ctx.is('application/json')) throw apiError('unsupported_media_type');
     }
-    await next();
   };
 }
 

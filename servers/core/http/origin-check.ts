@@ -4,7 +4,7 @@
 // bench, native apps) are not browsers and carry no ambient credential risk.
 // CORS answers only the configured origins: it never reflects an arbitrary Origin and never
 // combines `*` with credentials.
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import { apiError } from './errors';
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -14,10 +14,11 @@ function originAllowed(ctx: Context, origin: string, allowed: ReadonlySet<string
   return origin === `${ctx.protocol}://${ctx.host}` || allowed.has(origin);
 }
 
-export function originCheck(allowedOrigins: readonly string[]): Middleware {
+/** Throws forbidden_origin, or answers a CORS preflight (returns true: nothing else to do). */
+export function originCheck(allowedOrigins: readonly string[]): (ctx: Context) => boolean {
   const allowed = new Set(allowedOrigins);
-  return async (ctx, next) => {
-    const origin = ctx.get('Origin');
+  return (ctx) => {
+    const origin = ctx.req.headers.origin ?? '';
     if (origin && allowed.has(origin)) {
       ctx.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true' });
       ctx.vary('Origin');
@@ -28,13 +29,13 @@ export function originCheck(allowedOrigins: readonly string[]): Middleware {
           'Access-Control-Max-Age': '600',
         });
         ctx.status = 204;
-        return;
+        return true;
       }
     }
     if (UNSAFE_METHODS.has(ctx.method)) {
       if (ctx.get('Sec-Fetch-Site') === 'cross-site' && !(origin && allowed.has(origin))) throw apiError('forbidden_origin');
       if (origin && !originAllowed(ctx, origin, allowed)) throw apiError('forbidden_origin');
     }
-    await next();
+    return false;
   };
 }

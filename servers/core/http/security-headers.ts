@@ -1,5 +1,5 @@
-// Headers on every response, errors included (the funnel runs inside this middleware).
-import type { Middleware } from 'koa';
+// Headers on every response, errors included (edge.ts sets them before anything can fail).
+import type { Context } from 'koa';
 import { randomUUID } from 'node:crypto';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -15,10 +15,10 @@ const CONSTANT_HEADERS: readonly (readonly [string, string])[] = [
   ['Cache-Control', 'no-store'],
 ];
 
-export function securityHeaders(instanceId: string): Middleware {
-  return async (ctx, next) => {
-    const incoming = ctx.get('X-Request-Id');
-    ctx.state.requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+export function securityHeaders(instanceId: string): (ctx: Context) => void {
+  return (ctx) => {
+    const incoming = ctx.req.headers['x-request-id'];
+    ctx.state.requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     // Straight to node's setHeader: the values are constant strings, so Koa's response.set (type
     // checks, array mapping) is per-request work for nothing (docs/profiling.md: ~5% of GET /products
     // went to setting these 8 headers).
@@ -27,6 +27,5 @@ export function securityHeaders(instanceId: string): Middleware {
     res.setHeader('X-Request-Id', ctx.state.requestId);
     for (const [name, value] of CONSTANT_HEADERS) res.setHeader(name, value);
     if (ctx.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    await next();
   };
 }

@@ -1,7 +1,8 @@
 // Request count and latency per route template and status: the RED metrics of every HTTP service.
 // Cost matters (ISSUE 11: < 3 µs per request): one Map lookup and one bucket search per request,
 // handed to the registry only when scraped (registry.ts says why not prom-client's Histogram).
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
+import { routeOf } from '../http/route-label';
 import { Buckets, scrapedMetric } from './registry';
 
 // 0.5 ms .. 2.5 s: a memory-only route answers in well under 1 ms, a login (scrypt) in ~40 ms, and
@@ -14,33 +15,7 @@ interface Series {
 }
 const series = new Map<string, Series>();
 
-// The only values `route` takes: the router's templates (/cart/items/:sku, never /cart/items/ABC-1)
-// or "unmatched" for 404s, so a scanner probing random paths cannot grow the label set.
-const UNMATCHED = 'unmatched';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-
-interface MatchedLayer {
-  path: string;
-  methods: string[];
-}
-
-/**
- * The template of the route this request reached, from `ctx.matched` (every layer of the one router,
- * routes/route-table.ts, whose path matched): the last route that takes this method; for a 405, the
- * path's own route; "unmatched" for everything else. request-log.ts logs the same value.
- */
-export function routeOf(ctx: { method: string }): string {
-  const matched = (ctx as { matched?: MatchedLayer[] }).matched;
-  if (matched === undefined) return UNMATCHED;
-  let pathOnly: string | null = null;
-  for (let i = matched.length - 1; i >= 0; i--) {
-    const layer = matched[i];
-    if (layer.methods.length === 0) continue; // not a route (the router's own middleware)
-    if (layer.methods.includes(ctx.method)) return layer.path;
-    pathOnly ??= layer.path;
-  }
-  return pathOnly ?? UNMATCHED;
-}
 
 function record(method: string, route: string, status: number, seconds: number): void {
   const key = `${method} ${status} ${route}`;
@@ -62,15 +37,8 @@ scrapedMetric(
   () => [...series.values()].flatMap((s) => s.duration.samples('http_request_duration_seconds', s.labels)),
 );
 
-/** Mounted first (app.ts, when METRICS_ENABLED), so it also times what the error funnel answers (4xx, 503). */
-export function httpMetrics(): Middleware {
-  return async (ctx, next) => {
-    const start = performance.now();
-    try {
-      await next();
-    } finally {
-      const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
-      record(method, routeOf(ctx), ctx.status, (performance.now() - start) / 1000);
-    }
-  };
+/** Called by edge.ts once the response is decided (4xx and 503 from the error funnel included). */
+export function recordRequest(ctx: Context, startedMs: number): void {
+  const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER';
+  record(method, routeOf(ctx), ctx.status, (performance.now() - startedMs) / 1000);
 }

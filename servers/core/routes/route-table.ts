@@ -3,24 +3,26 @@
 // 1. A route's guard comes from its own definition (`access`, a required field): mountRoutes puts it
 //    in front of the handler in the same router layer. There is no prefix-level `router.use` whose
 //    matching could differ from the route's.
-// 2. Matching is exact: case-sensitive and strict (no trailing slash), against the raw path (Koa does
-//    not decode or normalise it). `/ADMIN/...`, `/cart/`, `//cart`, `/%63art` or `/x/../cart` are no
-//    route at all: 404, never a handler. Only a request that names a route exactly reaches it, and
-//    then through its guard. HEAD is served by the GET route, through the same guard.
+// 2. Matching is exact (path-matcher.ts): case-sensitive and strict (no trailing slash), against the
+//    raw path (Koa does not decode or normalise it). `/ADMIN/...`, `/cart/`, `//cart`, `/%63art` or
+//    `/x/../cart` are no route at all: 404, never a handler. Only a request that names a route exactly
+//    reaches it, and then through its guard. HEAD is served by the GET route, through the same guard.
 // test/security/route-table.test.ts walks routeTable() with mangled spellings, so a new route is
 // attacked the day it is added.
-import Router, { type RouterMiddleware } from '@koa/router';
 import type { Middleware } from 'koa';
+import compose from 'koa-compose';
 import type { AppDeps } from '../app';
 import type { CartStore } from '../cart/cart-store';
 import { apiError } from '../http/errors';
 import { requireAdmin, requireUser } from '../http/guards';
 import { jsonBodyParser } from '../http/json-body';
 import { validate } from '../http/validate';
+import { markRoute } from '../http/route-label';
 import { adminRoutes } from './admin-routes';
 import { authRoutes } from './auth-routes';
 import { cartRoutes } from './cart-routes';
-import type { Access, Method, RouteDef } from './route';
+import { PathMatcher } from './path-matcher';
+import type { Access, Method, RouteContext, RouteDef } from './route';
 import { type SystemInfo, systemRoutes } from './system-routes';
 import { webRoutes } from './web-routes';
 
@@ -54,9 +56,17 @@ export function routeTable(_strategy?: 'session' | 'jwt'): { method: Method; pat
   return allRoutes(inert as RouteDeps).map(({ method, path, access }) => ({ method, path, access }));
 }
 
-/** The router: every route behind its guard, then the JSON 404 / 405 for everything else. */
-export function mountRoutes(routes: RouteDef[], deps: Pick<RouteDeps, 'strategy' | 'users' | 'config'>): Middleware[] {
-  const router = new Router({ sensitive: true, strict: true });
+/** What a route's path names: its middleware chain per method (HEAD is served by GET's). */
+type MethodTable = Map<string, Middleware>;
+
+/**
+ * One middleware for every route: the exact path (path-matcher.ts) picks the route, the method its
+ * chain (guards, body parser, handler), composed once here, at start-up. The rest gets JSON: 405 +
+ * `Allow` when the path names a route (OPTIONS: 204 + Allow), else 404. Every method a client can
+ * send gets a JSON 4xx (TRACE, PROPFIND, PURGE... included): nothing a client sends may produce a
+ * 5xx, so not even 501 for a method we do not implement.
+ */
+export function mountRoutes(routes: RouteDef[], deps: Pick<RouteDeps, 'strategy' | 'users' | 'config'>): Middleware {
   const user = requireUser(deps.strategy);
   const admin = requireAdmin(deps.users);
   const guardsFor = (access: Access): Middleware[] => {
@@ -74,31 +84,42 @@ export function mountRoutes(routes: RouteDef[], deps: Pick<RouteDeps, 'strategy'
     }
   };
   const bodyParser = jsonBodyParser(deps.config.bodyLimitBytes);
-  const seen = new Set<string>();
+  const paths = new PathMatcher<MethodTable>();
+  const tables = new Map<string, MethodTable>();
   for (const def of routes) {
-    const key = `${def.method} ${def.path}`;
-    if (seen.has(key)) throw new Error(`route defined twice: ${key}`);
-    seen.add(key);
-    const handle: RouterMiddleware = async (ctx) => {
-      await def.handler(ctx, def.body ? validate(def.body, ctx.request.body) : undefined);
-    };
-    const chain = [...guardsFor(def.access), ...(def.body ? bodyParser : []), handle] as RouterMiddleware[];
-    router.register(def.path, [def.method], chain);
+    let table = tables.get(def.path);
+    if (!table) {
+      table = new Map();
+      tables.set(def.path, table);
+      paths.add(def.path, table);
+    }
+    if (table.has(def.method)) throw new Error(`route defined twice: ${def.method} ${def.path}`);
+    const body = def.body;
+    // Not async: a handler's promise (or its throw) goes straight to the caller, one frame less.
+    const handle: Middleware = body
+      ? (ctx) => def.handler(ctx as RouteContext, validate(body, ctx.request.body)) as Promise<void>
+      : (ctx) => def.handler(ctx as RouteContext, undefined) as Promise<void>;
+    const chain = [...guardsFor(def.access), ...(def.body ? bodyParser : []), handle];
+    table.set(def.method, chain.length === 1 ? handle : compose(chain));
   }
+  const allowOf = new Map([...tables].map(([path, table]) => [path, [...table.keys(), ...(table.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ')]));
 
-  // No route matched: 405 + Allow when the path names a route (OPTIONS: 204 + Allow), else 404.
-  // Every method a client can send gets a JSON 4xx (TRACE, PROPFIND, PURGE... included): nothing a
-  // client sends may produce a 5xx, so not even 501 for a method we do not implement.
-  const unmatched: Middleware = async (ctx) => {
-    const layers = router.match(ctx.path, ctx.method).path.filter((l) => l.methods.length > 0);
-    if (layers.length === 0) throw apiError('not_found');
-    const allow = [...new Set([...layers.flatMap((l) => l.methods), 'OPTIONS'])].join(', ');
-    if (ctx.method === 'OPTIONS') {
+  // Not async either: the chain's promise is returned as is; a throw becomes a rejection in
+  // koa-compose's dispatch, which the edge's error funnel catches like any other.
+  return (ctx, next) => {
+    const found = paths.match(ctx.path);
+    if (found === null) throw apiError('not_found');
+    (ctx as RouteContext).params = found.params;
+    markRoute(ctx, found.path);
+    const method = ctx.method;
+    const chain = found.value.get(method === 'HEAD' ? 'GET' : method);
+    if (chain !== undefined) return chain(ctx, next);
+    const allow = allowOf.get(found.path) as string;
+    if (method === 'OPTIONS') {
       ctx.set('Allow', allow);
       ctx.status = 204;
       return;
     }
     throw apiError('method_not_allowed', undefined, { Allow: allow });
   };
-  return [router.routes() as Middleware, unmatched];
 }

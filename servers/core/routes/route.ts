@@ -7,7 +7,7 @@
 // `POST /ADMIN/users/1/disable` reached the handler without the guard. Here the guard is part of
 // the route's own middleware list, and matching is case-sensitive and strict (route-table.ts), so
 // every spelling either is the route (guarded) or is no route at all (404).
-import type { RouterContext } from '@koa/router';
+import type { Context } from 'koa';
 import type { z } from 'zod';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -15,14 +15,17 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** public: anyone; user: a valid credential; admin: a valid credential of a live admin (checked in the database). */
 export type Access = 'public' | 'user' | 'admin';
 
+/** What a handler gets: Koa's context and the decoded `:name` parameters of its path. */
+export type RouteContext = Context & { params: Record<string, string> };
+
 export interface RouteDef {
   method: Method;
-  /** @koa/router pattern, e.g. '/cart/items/:sku'. Matched exactly: case-sensitive, no trailing slash. */
+  /** Literal segments and `:name` parameters, e.g. '/cart/items/:sku'. Matched exactly (path-matcher.ts). */
   path: string;
   access: Access;
   /** The JSON body schema: the body is parsed and validated (after the guard) only for such routes. */
   body?: z.ZodType;
-  handler(ctx: RouterContext, body: unknown): unknown;
+  handler(ctx: RouteContext, body: unknown): unknown;
 }
 
 /**
@@ -34,7 +37,7 @@ export function route<S extends z.ZodType | undefined = undefined>(def: {
   path: string;
   access: Access;
   body?: S;
-  handler(ctx: RouterContext, body: S extends z.ZodType ? z.infer<S> : undefined): unknown;
+  handler(ctx: RouteContext, body: S extends z.ZodType ? z.infer<S> : undefined): unknown;
 }): RouteDef {
   return def as RouteDef;
 }

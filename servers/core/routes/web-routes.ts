@@ -4,8 +4,7 @@
 // script, no CDN, so the page works offline), and Trusted Types so no string ever becomes HTML.
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { RouterContext } from '@koa/router';
-import { type RouteDef, route } from './route';
+import { type RouteContext, type RouteDef, route } from './route';
 
 const WEB_DIR = join(__dirname, '..', 'web');
 
@@ -53,7 +52,7 @@ function loadFiles(): Map<string, StaticFile> {
 export function webRoutes(): RouteDef[] {
   const files = loadFiles();
 
-  const send = (ctx: RouterContext, file: StaticFile | undefined) => {
+  const send = (ctx: RouteContext, file: StaticFile | undefined) => {
     if (!file) return; // falls through to the JSON 404 of the error funnel
     ctx.set('Content-Security-Policy', PAGE_CSP);
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
