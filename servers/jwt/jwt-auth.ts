@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import type { AuthStrategy, IssuedCredential, Principal, SessionSummary, StrategyFactory } from '../core/auth';
 import { apiError } from '../core/http/errors';
+import { isoFromMs } from '../core/iso-time';
 import { errorFields } from '../core/log';
 import { countAuthOutcome } from '../core/metrics/auth-outcomes';
 import type { User } from '../core/users/user-store';
@@ -32,7 +33,7 @@ function userAgentOf(ctx: Context): string | null {
 }
 
 function isoFromSeconds(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
+  return isoFromMs(seconds * 1000);
 }
 
 export const createJwtAuth: StrategyFactory = async ({ config, db, users, log }) => {

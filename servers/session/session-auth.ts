@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import type { AuthStrategy, CredentialInfo, Principal, StrategyFactory } from '../core/auth';
 import { listenerApplicationName } from '../core/db/listener';
+import { isoFromMs } from '../core/iso-time';
 import type { Logger } from '../core/log';
 import { countAuthOutcome } from '../core/metrics/auth-outcomes';
 import { type CachedSessionStore, createCachedSessionStore } from './cached-session-store';
@@ -42,7 +43,7 @@ function effectiveTimeouts(configured: SessionTimeouts, log: Logger): SessionTim
   return { ...configured, touchIntervalMs: cap };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoFromMs;
 
 export const createSessionAuth: StrategyFactory = async ({ config, db, log }) => {
   const variant = config.variant;

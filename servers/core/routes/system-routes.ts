@@ -10,8 +10,13 @@ export interface SystemInfo {
   instance: string;
 }
 
+// The catalog is frozen at start-up (products/catalog.ts), so its JSON is too: serialised once (on the
+// first request: route files use no dependency before one comes), not per request, with the
+// Content-Type Koa would otherwise look up from "json" on every response.
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 export function systemRoutes(info: SystemInfo, db: Db, catalog: Catalog): RouteDef[] {
-  const products = { products: catalog.all };
+  let products: string | undefined;
   return [
     route({
       method: 'GET',
@@ -39,6 +44,8 @@ export function systemRoutes(info: SystemInfo, db: Db, catalog: Catalog): RouteD
       path: '/products',
       access: 'public',
       handler(ctx) {
+        products ??= JSON.stringify({ products: catalog.all });
+        ctx.res.setHeader('Content-Type', JSON_CONTENT_TYPE);
         ctx.body = products;
       },
     }),
