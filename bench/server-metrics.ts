@@ -6,10 +6,11 @@ import type { Instance } from '../scripts/instances';
 import type { CellRecord } from './results';
 
 /** Counters the bench keeps (summed over a cell's instances and over their label sets unless named). */
-const KEPT: Record<string, (labels: string) => string | null> = {
+const KEPT: Record<string, (labels: string) => string | string[] | null> = {
   session_cache_lookups_total: (l) => (l.includes('result="hit"') ? 'cacheHits' : l.includes('result="miss"') ? 'cacheMisses' : null),
   auth_outcomes_total: (l) => `auth_${/outcome="([a-z]+)"/.exec(l)?.[1] ?? 'other'}`,
-  db_queries_total: () => 'dbQueries',
+  // In all, and per prepared statement (`stmt:sess_find`): the report names what a request runs.
+  db_queries_total: (l) => ['dbQueries', `stmt:${/statement="([^"]*)"/.exec(l)?.[1] ?? 'unnamed'}`],
   db_pool_waits_total: () => 'dbPoolWaits',
   http_requests_total: () => 'httpRequests',
 };
@@ -24,8 +25,8 @@ export function readCounters(text: string): ServerCounters {
     const m = SAMPLE.exec(line);
     const pick = m ? KEPT[m[1]] : undefined;
     if (!m || !pick) continue;
-    const key = pick(m[2] ?? '');
-    if (key !== null) out[key] = (out[key] ?? 0) + Number(m[3]);
+    const keys = pick(m[2] ?? '');
+    for (const key of keys === null ? [] : Array.isArray(keys) ? keys : [keys]) out[key] = (out[key] ?? 0) + Number(m[3]);
   }
   return out;
 }

@@ -42,7 +42,15 @@ describe("readCounters (the bench reading a server's /metrics)", () => {
       'http_requests_total{method="GET",route="/auth/me",status="200"} 100',
       'process_cpu_seconds_total 1.5',
     ].join('\n');
-    expect(readCounters(text)).toEqual({ cacheHits: 90, cacheMisses: 10, auth_ok: 100, dbQueries: 10, httpRequests: 100 });
+    expect(readCounters(text)).toEqual({
+      cacheHits: 90,
+      cacheMisses: 10,
+      auth_ok: 100,
+      dbQueries: 10,
+      'stmt:sess_find': 7,
+      'stmt:unnamed': 3,
+      httpRequests: 100,
+    });
   });
 });
 

@@ -28,11 +28,17 @@ const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'pass' : '**
 const div = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? null : a / b);
 
 /** From the counters the cell's own servers reported (bench/server-metrics.ts): cache hit ratio, round trips per request. */
-function countersOf(m: CellMetrics | undefined): { hitRatio: number | null; queriesPerRequest: number | null } {
+function countersOf(m: CellMetrics | undefined): { hitRatio: number | null; queriesPerRequest: number | null; statements: string } {
   const c = m?.cell.serverMetrics;
-  if (!c) return { hitRatio: null, queriesPerRequest: null };
+  if (!c) return { hitRatio: null, queriesPerRequest: null, statements: '' };
   const lookups = (c.cacheHits ?? 0) + (c.cacheMisses ?? 0);
-  return { hitRatio: lookups > 0 ? (c.cacheHits ?? 0) / lookups : null, queriesPerRequest: div(c.dbQueries ?? 0, c.httpRequests) };
+  // Which statements a request ran, most frequent first: `sess_find 1.00 · sess_touch 0.004`.
+  const statements = Object.entries(c)
+    .filter(([k, v]) => k.startsWith('stmt:') && v > 0 && c.httpRequests > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k.slice(5)} ${num(v / c.httpRequests)}`)
+    .join(' · ');
+  return { hitRatio: lookups > 0 ? (c.cacheHits ?? 0) / lookups : null, queriesPerRequest: div(c.dbQueries ?? 0, c.httpRequests), statements };
 }
 
 export function floorSection(ctx: ModelContext): Section | null {
@@ -59,6 +65,7 @@ export function floorSection(ctx: ModelContext): Section | null {
         workload === 'me' ? num(m.postgresCpuUs) : '',
         f && workload === 'me' && variant.startsWith('session') ? ratio(div(f.postgresCpuUs, m.postgresCpuUs)) : '',
         counters.queriesPerRequest === null ? '' : num(counters.queriesPerRequest),
+        counters.statements,
         counters.hitRatio === null ? '' : pct(counters.hitRatio, 1),
       ],
     ];
@@ -67,7 +74,7 @@ export function floorSection(ctx: ModelContext): Section | null {
     kind: 'table',
     id: 'floor',
     caption:
-      "Ours against the floor (medians over the rounds). Round trips and the cache hit ratio are the servers' own /metrics counters over the cell's runs",
+      "Ours against the floor (medians over the rounds). Round trips, the statements behind them (by prepared-statement name) and the cache hit ratio are the servers' own /metrics counters over the cell's runs; with one statement per request, the Postgres CPU per request is that statement's cost",
     columns: [
       { label: 'workload' },
       { label: 'server' },
@@ -78,6 +85,7 @@ export function floorSection(ctx: ModelContext): Section | null {
       { label: 'Postgres CPU µs/req', align: 'right' },
       { label: '× floor', align: 'right' },
       { label: 'DB round trips/req', align: 'right' },
+      { label: 'statements per request' },
       { label: 'cache hit ratio', align: 'right' },
     ],
     rows,
