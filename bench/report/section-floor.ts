@@ -49,6 +49,16 @@ export function floorSection(ctx: ModelContext): Section | null {
       text: "What our servers cost over minimal peers written in this repository (bench/floor/), measured in the same interleaved rounds on the same databases and credentials: `floor-public` is plain Koa with one JSON route, `floor-jwt` adds one jsonwebtoken verify with a KeyObject, `floor-session` SHA-256 of the cookie and one prepared SELECT by primary key. Ours add security headers, request ids, the error funnel, the 7-claim check, idle + absolute expiry, disabled users and credential cutoffs, and /metrics. CPU is per response, from /proc; `× floor` is the floor's cost over ours (above 1 = ours is cheaper) and our req/s over the floor's.",
     },
   ];
+  // The client's share: on a 2-core machine the load generator competes with the server for the cores.
+  const oursPublic = find(ctx, 'public', 'jwt');
+  const floorPublic = find(ctx, 'public', 'floor-public');
+  if (oursPublic?.loadgenCpuUs != null && floorPublic?.loadgenCpuUs != null) {
+    const extra = oursPublic.loadgenCpuUs - floorPublic.loadgenCpuUs;
+    blocks.push({
+      kind: 'paragraph',
+      text: `req/s ratios include the load generator, which shares this machine's cores: on \`public\` it spent ${num(oursPublic.loadgenCpuUs)} µs of CPU per response of ours against ${num(floorPublic.loadgenCpuUs)} µs per response of the floor (${extra >= 0 ? '+' : ''}${num(extra)} µs, column "load generator CPU"). autocannon parses every response in JavaScript (http-parser-js), so the response headers ours sends and the floor does not (the security headers, \`X-Request-Id\`, \`X-Instance-Id\`) are part of that difference. The server CPU ratios compare the servers alone.`,
+    });
+  }
   const rows = ROWS.flatMap(({ workload, variant, floor }) => {
     const m = find(ctx, workload, variant);
     if (!m) return [];
@@ -62,6 +72,7 @@ export function floorSection(ctx: ModelContext): Section | null {
         f ? ratio(div(m.rps.median, f.rps.median)) : '',
         num(m.serverCpuUs),
         f ? ratio(div(f.serverCpuUs, m.serverCpuUs)) : '',
+        num(m.loadgenCpuUs),
         workload === 'me' ? num(m.postgresCpuUs) : '',
         f && workload === 'me' && variant.startsWith('session') ? ratio(div(f.postgresCpuUs, m.postgresCpuUs)) : '',
         counters.queriesPerRequest === null ? '' : num(counters.queriesPerRequest),
@@ -82,6 +93,7 @@ export function floorSection(ctx: ModelContext): Section | null {
       { label: '× floor', align: 'right' },
       { label: 'server CPU µs/req', align: 'right' },
       { label: '× floor', align: 'right' },
+      { label: 'load generator CPU µs/resp', align: 'right' },
       { label: 'Postgres CPU µs/req', align: 'right' },
       { label: '× floor', align: 'right' },
       { label: 'DB round trips/req', align: 'right' },
