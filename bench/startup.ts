@@ -2,8 +2,17 @@
 // `GET /readyz` 200, started compiled (plain node, dist/) and through tsx (the TypeScript source),
 // median of 5 each, one at a time, on a database already migrated (what a restart or a scale-up
 // pays). Recorded in results.json (`runtime.startup`) and the report's floor section.
-import { startInstance, type Strategy } from '../scripts/instances';
+//
+// Also a command, for work on start-up itself (its own embedded Postgres, the bench's server env):
+//   npx tsx bench/startup.ts                        this checkout's dist/, compiled, 7 spawns each
+//   npx tsx bench/startup.ts --compare <checkout>   and another built checkout's, interleaved
+//   npx tsx bench/startup.ts --repetitions 11 --tsx also through tsx
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateJwtKeys, type InstanceOptions, REPO_ROOT, startInstance, type Strategy } from '../scripts/instances';
+import { startPostgres } from '../scripts/postgres';
 import { summarize } from './compare';
+import { BENCH_SERVER_ENV } from './variants';
 
 export interface StartupRecord {
   repetitions: number;
@@ -14,9 +23,10 @@ export interface StartupRecord {
 
 const REPETITIONS = 5;
 
-async function readyAfterMs(strategy: Strategy, runtime: 'compiled' | 'tsx', databaseUrl: string, env: Record<string, string>): Promise<number> {
+async function readyAfterMs(opts: InstanceOptions & { runtime: 'compiled' | 'tsx' }): Promise<number> {
+  const { strategy, runtime } = opts;
   const spawned = performance.now();
-  const inst = await startInstance({ strategy, databaseUrl, runtime, env, startTimeoutMs: 60_000 });
+  const inst = await startInstance({ ...opts, startTimeoutMs: 60_000 });
   try {
     if (inst.runtime !== runtime) throw new Error(`asked for a ${runtime} start, got ${inst.runtime}`);
     for (;;) {
@@ -37,7 +47,7 @@ export async function measureStartup(databases: Record<Strategy, string>, env: R
   for (let i = 0; i < REPETITIONS; i++) {
     for (const strategy of ['session', 'jwt'] as const) {
       for (const runtime of ['compiled', 'tsx'] as const) {
-        ms[runtime][strategy].push(Math.round(await readyAfterMs(strategy, runtime, databases[strategy], env[strategy])));
+        ms[runtime][strategy].push(Math.round(await readyAfterMs({ strategy, runtime, databaseUrl: databases[strategy], env: env[strategy] })));
       }
     }
   }
@@ -63,4 +73,55 @@ export async function measureBatchStartup(
   const session = find('session');
   if (!jwt || !session || !fleet.jwtKeys) return null;
   return measureStartup({ jwt: jwt.db.url, session: session.db.url }, { jwt: env('jwt'), session: env('session') });
+}
+
+/**
+ * The command (top of file). Another checkout's server is reached as a compiled entry relative to
+ * this checkout's dist/ (startInstance resolves `dist/<dir>/<name>.js`), so both run the same way.
+ */
+async function cli(): Promise<void> {
+  const { values } = parseArgs({
+    options: { compare: { type: 'string' }, repetitions: { type: 'string', default: '7' }, tsx: { type: 'boolean', default: false } },
+  });
+  const repetitions = Number(values.repetitions);
+  const jwtKeys = generateJwtKeys();
+  const env = (strategy: Strategy) => ({ ...BENCH_SERVER_ENV, AUTH_VARIANT: strategy, ...(strategy === 'jwt' ? { JWT_KEYS: jwtKeys } : {}) });
+  type Run = { label: string; runtime: 'compiled' | 'tsx'; root: string };
+  const runs: Run[] = [{ label: 'this', runtime: 'compiled', root: REPO_ROOT }];
+  if (values.compare) runs.push({ label: values.compare, runtime: 'compiled', root: values.compare });
+  if (values.tsx) runs.push({ label: 'this (tsx)', runtime: 'tsx', root: REPO_ROOT });
+  const start = (run: Run, strategy: Strategy, databaseUrl: string) =>
+    readyAfterMs({
+      strategy,
+      runtime: run.runtime,
+      databaseUrl,
+      env: env(strategy),
+      entry: run.runtime === 'tsx' ? undefined : { dir: relative(join(REPO_ROOT, 'dist'), join(run.root, 'dist', 'servers', strategy)), name: 'main' },
+    });
+  const pg = await startPostgres();
+  try {
+    const databases = { session: await pg.createDatabase('startup_session'), jwt: await pg.createDatabase('startup_jwt') };
+    for (const strategy of ['session', 'jwt'] as const) await start(runs[0], strategy, databases[strategy]); // migrates
+    const ms = new Map(runs.map((r) => [r.label, { session: [] as number[], jwt: [] as number[] }]));
+    for (let i = 0; i < repetitions; i++) {
+      for (const strategy of ['session', 'jwt'] as const) {
+        for (const run of runs) ms.get(run.label)?.[strategy].push(Math.round(await start(run, strategy, databases[strategy])));
+      }
+    }
+    for (const [label, byStrategy] of ms) {
+      for (const strategy of ['session', 'jwt'] as const) {
+        const xs = byStrategy[strategy];
+        process.stdout.write(`${label} ${strategy}: median ${Math.round(summarize(xs).median)} ms  [${xs.join(', ')}]\n`);
+      }
+    }
+  } finally {
+    await pg.stop();
+  }
+}
+
+if (require.main === module) {
+  cli().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
 }
