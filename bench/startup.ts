@@ -7,6 +7,7 @@
 //   npx tsx bench/startup.ts                        this checkout's dist/, compiled, 7 spawns each
 //   npx tsx bench/startup.ts --compare <checkout>   and another built checkout's, interleaved
 //   npx tsx bench/startup.ts --repetitions 11 --tsx also through tsx
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateJwtKeys, type InstanceOptions, REPO_ROOT, startInstance, type Strategy } from '../scripts/instances';
@@ -23,7 +24,28 @@ export interface StartupRecord {
 
 const REPETITIONS = 5;
 
-async function readyAfterMs(opts: InstanceOptions & { runtime: 'compiled' | 'tsx' }): Promise<number> {
+interface Readiness {
+  /** Spawn to the first /readyz 200. */
+  ms: number;
+  /** The server's main thread at that moment: time on a CPU, and time runnable but waiting for one. */
+  mainThread: { cpuMs: number; queuedMs: number } | null;
+}
+
+/**
+ * Linux's per-thread scheduler counters (/proc/<pid>/schedstat: ns on CPU, ns waiting on a run
+ * queue). On a shared machine the wall time moves with other people's load; these say how much of it
+ * was the server's own work and how much was waiting for a core. null where there is no /proc.
+ */
+function mainThreadTimes(pid: number): Readiness['mainThread'] {
+  try {
+    const [onCpuNs, queuedNs] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { cpuMs: onCpuNs / 1e6, queuedMs: queuedNs / 1e6 };
+  } catch {
+    return null;
+  }
+}
+
+async function readiness(opts: InstanceOptions & { runtime: 'compiled' | 'tsx' }): Promise<Readiness> {
   const { strategy, runtime } = opts;
   const spawned = performance.now();
   const inst = await startInstance({ ...opts, startTimeoutMs: 60_000 });
@@ -31,7 +53,7 @@ async function readyAfterMs(opts: InstanceOptions & { runtime: 'compiled' | 'tsx
     if (inst.runtime !== runtime) throw new Error(`asked for a ${runtime} start, got ${inst.runtime}`);
     for (;;) {
       const res = await fetch(`${inst.url}/readyz`).catch(() => null);
-      if (res?.status === 200) return performance.now() - spawned;
+      if (res?.status === 200) return { ms: performance.now() - spawned, mainThread: mainThreadTimes(inst.pid) };
       if (performance.now() - spawned > 60_000) throw new Error(`${strategy} (${runtime}) not ready after 60 s`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -47,7 +69,7 @@ export async function measureStartup(databases: Record<Strategy, string>, env: R
   for (let i = 0; i < REPETITIONS; i++) {
     for (const strategy of ['session', 'jwt'] as const) {
       for (const runtime of ['compiled', 'tsx'] as const) {
-        ms[runtime][strategy].push(Math.round(await readyAfterMs({ strategy, runtime, databaseUrl: databases[strategy], env: env[strategy] })));
+        ms[runtime][strategy].push(Math.round((await readiness({ strategy, runtime, databaseUrl: databases[strategy], env: env[strategy] })).ms));
       }
     }
   }
@@ -91,7 +113,7 @@ async function cli(): Promise<void> {
   if (values.compare) runs.push({ label: values.compare, runtime: 'compiled', root: values.compare });
   if (values.tsx) runs.push({ label: 'this (tsx)', runtime: 'tsx', root: REPO_ROOT });
   const start = (run: Run, strategy: Strategy, databaseUrl: string) =>
-    readyAfterMs({
+    readiness({
       strategy,
       runtime: run.runtime,
       databaseUrl,
@@ -102,16 +124,21 @@ async function cli(): Promise<void> {
   try {
     const databases = { session: await pg.createDatabase('startup_session'), jwt: await pg.createDatabase('startup_jwt') };
     for (const strategy of ['session', 'jwt'] as const) await start(runs[0], strategy, databases[strategy]); // migrates
-    const ms = new Map(runs.map((r) => [r.label, { session: [] as number[], jwt: [] as number[] }]));
+    const seen = new Map(runs.map((r) => [r.label, { session: [] as Readiness[], jwt: [] as Readiness[] }]));
     for (let i = 0; i < repetitions; i++) {
       for (const strategy of ['session', 'jwt'] as const) {
-        for (const run of runs) ms.get(run.label)?.[strategy].push(Math.round(await start(run, strategy, databases[strategy])));
+        for (const run of runs) seen.get(run.label)?.[strategy].push(await start(run, strategy, databases[strategy]));
       }
     }
-    for (const [label, byStrategy] of ms) {
+    const med = (xs: number[]) => Math.round(summarize(xs).median);
+    for (const [label, byStrategy] of seen) {
       for (const strategy of ['session', 'jwt'] as const) {
-        const xs = byStrategy[strategy];
-        process.stdout.write(`${label} ${strategy}: median ${Math.round(summarize(xs).median)} ms  [${xs.join(', ')}]\n`);
+        const rs = byStrategy[strategy];
+        const threads = rs.flatMap((r) => (r.mainThread ? [r.mainThread] : []));
+        const onCpu = threads.length ? `; main thread: ${med(threads.map((t) => t.cpuMs))} ms on CPU, ${med(threads.map((t) => t.queuedMs))} ms queued` : '';
+        process.stdout.write(
+          `${label} ${strategy}: ready in ${med(rs.map((r) => r.ms))} ms (median of ${rs.length}: ${rs.map((r) => Math.round(r.ms)).join(', ')})${onCpu}\n`,
+        );
       }
     }
   } finally {
