@@ -1,9 +1,9 @@
 // The server entries of `npm run build`, each bundled into one JavaScript file (esbuild) that
 // replaces tsc's output of that entry: dist/servers/session/main.js, dist/servers/jwt/main.js and
-// the bench's dist/bench/floor/main.js. Why: a server compiled file by file requires ~600 files at
-// start-up (its own ~90 and node_modules'); resolving, reading and compiling them one by one was
+// the bench's dist/bench/floor/main.js. Why: a server compiled file by file requires ~450-480
+// modules at start-up (~50 of them ours); resolving, reading and compiling them one by one was
 // ~320-370 ms of the ~620 ms from spawn to the first /readyz 200 on the 2-core reference machine.
-// One file takes ~100 ms (README "Compiled build" has the figures and the command to rerun them).
+// README "Compiled build" has the figures after bundling and the command that measures them.
 //
 // What stays true of the bundle:
 // - Stack traces name .ts lines: a linked source map (main.js.map) beside it, read by
@@ -46,8 +46,8 @@ function moduleDirname(root: string, outDir: string): Plugin {
 /**
  * Large JSON files of dependencies (mime-db in three versions, iconv-lite's code pages: ~1.1 MB, half
  * the bundle) stay files, required from node_modules at run time, by path, so each package still
- * gets its own version. In the bundle they were read and scanned at every start (~40 ms on the
- * reference box); as files, node reads one with JSON.parse when it is first required, and the code
+ * gets its own version. In the bundle they were read and scanned at every start (~80 ms of CPU on
+ * the reference box under load); as files, node reads one with JSON.parse when it is first required, and the code
  * pages never unless a request body comes in such a charset. Small files are bundled as usual.
  */
 function largeJsonFromNodeModules(outDir: string): Plugin {
