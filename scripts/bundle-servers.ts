@@ -47,8 +47,9 @@ function moduleDirname(root: string, outDir: string): Plugin {
  * Large JSON files of dependencies (mime-db in three versions, iconv-lite's code pages: ~1.1 MB, half
  * the bundle) stay files, required from node_modules at run time, by path, so each package still
  * gets its own version. In the bundle they were read and scanned at every start (~80 ms of CPU on
- * the reference box under load); as files, node reads one with JSON.parse when it is first required, and the code
- * pages never unless a request body comes in such a charset. Small files are bundled as usual.
+ * the reference box under load); as files, node reads one with JSON.parse when it is first
+ * required, and the code pages never unless a request body comes in such a charset. Small files are
+ * bundled as usual.
  */
 function largeJsonFromNodeModules(outDir: string): Plugin {
   return {
