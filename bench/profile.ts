@@ -130,6 +130,8 @@ async function profileOne(t: Target, pgAdmin: { createDatabase(name: string): Pr
     strategy: t.strategy,
     databaseUrl: db,
     runtime: 'compiled',
+    // File by file (tsc's output): a profile of the bundle would name one file for every function.
+    entry: { dir: join('servers', t.strategy), name: 'main.unbundled' },
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     env: { AUTH_VARIANT: t.variant, JWT_KEYS: generateJwtKeys('prof'), SCRYPT_LOG_N: '10', LOG_REQUESTS: '0', ACCESS_TOKEN_TTL_SECONDS: '3600' },
   });

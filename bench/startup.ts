@@ -2,8 +2,18 @@
 // `GET /readyz` 200, started compiled (plain node, dist/) and through tsx (the TypeScript source),
 // median of 5 each, one at a time, on a database already migrated (what a restart or a scale-up
 // pays). Recorded in results.json (`runtime.startup`) and the report's floor section.
-import { startInstance, type Strategy } from '../scripts/instances';
+//
+// Also a command, for work on start-up itself (its own embedded Postgres, the bench's server env):
+//   npx tsx bench/startup.ts                        this checkout's dist/, compiled, 7 spawns each
+//   npx tsx bench/startup.ts --compare <checkout>   and another built checkout's, interleaved
+//   npx tsx bench/startup.ts --repetitions 11 --tsx also through tsx
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateJwtKeys, type InstanceOptions, REPO_ROOT, startInstance, type Strategy } from '../scripts/instances';
+import { startPostgres } from '../scripts/postgres';
 import { summarize } from './compare';
+import { BENCH_SERVER_ENV } from './variants';
 
 export interface StartupRecord {
   repetitions: number;
@@ -14,14 +24,36 @@ export interface StartupRecord {
 
 const REPETITIONS = 5;
 
-async function readyAfterMs(strategy: Strategy, runtime: 'compiled' | 'tsx', databaseUrl: string, env: Record<string, string>): Promise<number> {
+interface Readiness {
+  /** Spawn to the first /readyz 200. */
+  ms: number;
+  /** The server's main thread at that moment: time on a CPU, and time runnable but waiting for one. */
+  mainThread: { cpuMs: number; queuedMs: number } | null;
+}
+
+/**
+ * Linux's per-thread scheduler counters (/proc/<pid>/schedstat: ns on CPU, ns waiting on a run
+ * queue). On a shared machine the wall time moves with other people's load; these say how much of it
+ * was the server's own work and how much was waiting for a core. null where there is no /proc.
+ */
+function mainThreadTimes(pid: number): Readiness['mainThread'] {
+  try {
+    const [onCpuNs, queuedNs] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { cpuMs: onCpuNs / 1e6, queuedMs: queuedNs / 1e6 };
+  } catch {
+    return null;
+  }
+}
+
+async function readiness(opts: InstanceOptions & { runtime: 'compiled' | 'tsx' }): Promise<Readiness> {
+  const { strategy, runtime } = opts;
   const spawned = performance.now();
-  const inst = await startInstance({ strategy, databaseUrl, runtime, env, startTimeoutMs: 60_000 });
+  const inst = await startInstance({ ...opts, startTimeoutMs: 60_000 });
   try {
     if (inst.runtime !== runtime) throw new Error(`asked for a ${runtime} start, got ${inst.runtime}`);
     for (;;) {
       const res = await fetch(`${inst.url}/readyz`).catch(() => null);
-      if (res?.status === 200) return performance.now() - spawned;
+      if (res?.status === 200) return { ms: performance.now() - spawned, mainThread: mainThreadTimes(inst.pid) };
       if (performance.now() - spawned > 60_000) throw new Error(`${strategy} (${runtime}) not ready after 60 s`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -37,7 +69,7 @@ export async function measureStartup(databases: Record<Strategy, string>, env: R
   for (let i = 0; i < REPETITIONS; i++) {
     for (const strategy of ['session', 'jwt'] as const) {
       for (const runtime of ['compiled', 'tsx'] as const) {
-        ms[runtime][strategy].push(Math.round(await readyAfterMs(strategy, runtime, databases[strategy], env[strategy])));
+        ms[runtime][strategy].push(Math.round((await readiness({ strategy, runtime, databaseUrl: databases[strategy], env: env[strategy] })).ms));
       }
     }
   }
@@ -63,4 +95,60 @@ export async function measureBatchStartup(
   const session = find('session');
   if (!jwt || !session || !fleet.jwtKeys) return null;
   return measureStartup({ jwt: jwt.db.url, session: session.db.url }, { jwt: env('jwt'), session: env('session') });
+}
+
+/**
+ * The command (top of file). Another checkout's server is reached as a compiled entry relative to
+ * this checkout's dist/ (startInstance resolves `dist/<dir>/<name>.js`), so both run the same way.
+ */
+async function cli(): Promise<void> {
+  const { values } = parseArgs({
+    options: { compare: { type: 'string' }, repetitions: { type: 'string', default: '7' }, tsx: { type: 'boolean', default: false } },
+  });
+  const repetitions = Number(values.repetitions);
+  const jwtKeys = generateJwtKeys();
+  const env = (strategy: Strategy) => ({ ...BENCH_SERVER_ENV, AUTH_VARIANT: strategy, ...(strategy === 'jwt' ? { JWT_KEYS: jwtKeys } : {}) });
+  type Run = { label: string; runtime: 'compiled' | 'tsx'; root: string };
+  const runs: Run[] = [{ label: 'this', runtime: 'compiled', root: REPO_ROOT }];
+  if (values.compare) runs.push({ label: values.compare, runtime: 'compiled', root: values.compare });
+  if (values.tsx) runs.push({ label: 'this (tsx)', runtime: 'tsx', root: REPO_ROOT });
+  const start = (run: Run, strategy: Strategy, databaseUrl: string) =>
+    readiness({
+      strategy,
+      runtime: run.runtime,
+      databaseUrl,
+      env: env(strategy),
+      entry: run.runtime === 'tsx' ? undefined : { dir: relative(join(REPO_ROOT, 'dist'), join(run.root, 'dist', 'servers', strategy)), name: 'main' },
+    });
+  const pg = await startPostgres();
+  try {
+    const databases = { session: await pg.createDatabase('startup_session'), jwt: await pg.createDatabase('startup_jwt') };
+    for (const strategy of ['session', 'jwt'] as const) await start(runs[0], strategy, databases[strategy]); // migrates
+    const seen = new Map(runs.map((r) => [r.label, { session: [] as Readiness[], jwt: [] as Readiness[] }]));
+    for (let i = 0; i < repetitions; i++) {
+      for (const strategy of ['session', 'jwt'] as const) {
+        for (const run of runs) seen.get(run.label)?.[strategy].push(await start(run, strategy, databases[strategy]));
+      }
+    }
+    const med = (xs: number[]) => Math.round(summarize(xs).median);
+    for (const [label, byStrategy] of seen) {
+      for (const strategy of ['session', 'jwt'] as const) {
+        const rs = byStrategy[strategy];
+        const threads = rs.flatMap((r) => (r.mainThread ? [r.mainThread] : []));
+        const onCpu = threads.length ? `; main thread: ${med(threads.map((t) => t.cpuMs))} ms on CPU, ${med(threads.map((t) => t.queuedMs))} ms queued` : '';
+        process.stdout.write(
+          `${label} ${strategy}: ready in ${med(rs.map((r) => r.ms))} ms (median of ${rs.length}: ${rs.map((r) => Math.round(r.ms)).join(', ')})${onCpu}\n`,
+        );
+      }
+    }
+  } finally {
+    await pg.stop();
+  }
+}
+
+if (require.main === module) {
+  cli().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
 }

@@ -17,5 +17,6 @@ case "${SERVER:-}" in
 esac
 # exec: node replaces this shell as PID 1, so the SIGTERM of `docker stop` reaches it and
 # run-server.ts closes the server and the database pool cleanly. The compiled build (npm run build in
-# the image's build stage) runs with plain node; source maps make stack traces name .ts lines.
+# the image's build stage) runs with plain node: main.js is the server bundled into one file, and
+# its source map makes stack traces name .ts lines.
 exec node --enable-source-maps "dist/servers/$SERVER/main.js"

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { BUILD_INPUTS, distIsFresh, STAMP } from './build-freshness';
+import { bundleServers } from './bundle-servers';
 
 const ROOT = join(__dirname, '..');
 const DIST = join(ROOT, 'dist');
@@ -32,7 +33,7 @@ function copyAssets(dir: string): number {
   return copied;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   if (process.argv.includes('--if-stale') && distIsFresh(ROOT)) return;
   const started = Date.now();
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
@@ -46,8 +47,12 @@ function main(): void {
     if (input.includes('.') || !statSync(path, { throwIfNoEntry: false })) continue; // settings files, not folders
     assets += copyAssets(path);
   }
+  const bundles = await bundleServers(ROOT);
   writeFileSync(join(ROOT, STAMP), `${new Date().toISOString()}\n`);
-  process.stdout.write(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s (${assets} assets copied)\n`);
+  process.stdout.write(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s (${assets} assets copied; bundled: ${bundles.join(', ')})\n`);
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(`build failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

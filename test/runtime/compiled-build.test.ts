@@ -1,7 +1,9 @@
 // npm run build: dist/ runs with plain node (no TypeScript loader), serves /healthz and /metrics,
 // maps stack traces to .ts lines, and the floor servers of the bench answer like ours.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, startInstance } from '../../scripts/instances';
 import { ApiClient, newDatabase, stopAllServers, TEST_JWT_KEYS } from '../support/harness';
@@ -44,6 +46,14 @@ describe('the compiled servers', () => {
       expect(await health.json()).toMatchObject({ status: 'ok', strategy });
       expect((await fetch(`${inst.url}/readyz`)).status).toBe(200); // migrations were found in dist/ and applied
       expect((await fetch(`${inst.url}/`)).status).toBe(200); // the demo page was copied beside the code
+      // The bundle's third run-time file: common-passwords.txt (password-policy.ts), read on first use.
+      const common = await fetch(`${inst.url}/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: `bundle-${strategy}`, password: 'password123' }),
+      });
+      expect(common.status).toBe(400);
+      expect(await common.json()).toMatchObject({ error: { code: 'validation_failed' } });
       const metrics = await scrape(inst.metricsUrl);
       expect(sampleValue(metrics, 'http_requests_total', { method: 'GET', route: '/healthz', status: '200' })).toBe(1);
     },
@@ -56,6 +66,40 @@ describe('the compiled servers', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('DATABASE_URL is required');
     expect(r.stderr).toMatch(/servers\/core\/config\.ts:\d+:\d+/);
+  });
+});
+
+describe('the bundled entries (scripts/bundle-servers.ts)', () => {
+  const bundle = (strategy: string) => join(REPO_ROOT, 'dist', 'servers', strategy, 'main.js');
+
+  it.each(['session', 'jwt'])('%s: main.js carries our code and its dependencies; it requires none of dist/ or node_modules by name', (strategy) => {
+    const code = readFileSync(bundle(strategy), 'utf8');
+    expect(code).toContain('async function runServer(');
+    const required = [...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
+    // Node built-ins, the optional pg-native, and the large JSON data files read by path (mime-db...).
+    const others = required.filter((r) => !builtinModules.includes(r.replace(/^node:/, '')) && r !== 'pg-native' && !/\/node_modules\/.*\.json$/.test(r));
+    expect(others).toEqual([]);
+  });
+
+  it('maps a stack trace thrown inside the bundle to the servers/*.ts line', () => {
+    // process.exit made to throw: the configuration error (no DATABASE_URL) makes runServer call
+    // exit(2), which now throws to main()'s catch, whose exit(1) throws uncaught with a stack
+    // through that catch, inside the bundle.
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-trace-'));
+    try {
+      const preload = join(dir, 'exit-throws.js');
+      writeFileSync(preload, "process.exit = (code) => { throw new Error('exit ' + code); };\n");
+      const env = { PATH: process.env.PATH ?? '' };
+      const r = spawnSync(process.execPath, ['--enable-source-maps', '--require', preload, bundle('jwt')], { encoding: 'utf8', env });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('DATABASE_URL is required');
+      expect(r.stderr).toContain('failed to start: exit 2');
+      expect(r.stderr).toContain('Error: exit 1');
+      expect(r.stderr).toMatch(/ \(\S*servers\/core\/run-server\.ts:\d+:\d+\)/);
+      expect(r.stderr).not.toMatch(/main\.js:\d+:\d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

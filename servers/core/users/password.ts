@@ -26,3 +26,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await scrypt(password, Buffer.from(salt, 'base64url'), Number(logN), Number(r), Number(p));
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
+
+/**
+ * A well-formed hash that no password matches (random salt, random key), at cost `logN`: what a
+ * login of an unknown user is checked against, so that it costs what a wrong password costs. The
+ * verification is the same work as for a real hash (one scrypt at logN, one 32-byte comparison);
+ * only making it is free, where hashing a random password cost a scrypt at every start-up. A match
+ * would need scrypt to return 32 given random bytes: 2^-256, as for a random password's hash.
+ */
+export function unmatchableHash(logN: number): string {
+  return `scrypt$${logN}$${R}$${P}$${randomBytes(16).toString('base64url')}$${randomBytes(KEY_LENGTH).toString('base64url')}`;
+}

@@ -1,0 +1,111 @@
+// The server entries of `npm run build`, each bundled into one JavaScript file (esbuild) that
+// replaces tsc's output of that entry: dist/servers/session/main.js, dist/servers/jwt/main.js and
+// the bench's dist/bench/floor/main.js. Why: a server compiled file by file requires ~450-480
+// modules at start-up (~50 of them ours); resolving, reading and compiling them one by one was
+// ~320-370 ms of the ~620 ms from spawn to the first /readyz 200 on the 2-core reference machine.
+// README "Compiled build" has the figures after bundling and the command that measures them.
+//
+// What stays true of the bundle:
+// - Stack traces name .ts lines: a linked source map (main.js.map) beside it, read by
+//   `node --enable-source-maps`. No sources inside the map: traces need only the mappings.
+// - Files read at run time resolve: a module's `__dirname` would be the bundle's folder, not the
+//   module's. Each of our modules that says `__dirname` gets it rewritten to its own folder in
+//   dist/, where the build copies the assets (migrations, the demo page, common-passwords.txt),
+//   relative to the bundle, so dist/ can move (the Docker image copies it to /app/dist).
+// - Optional native addons stay out: pg's `require('pg-native')` is only reached through
+//   `pg.native`, which we never use; marked external, the bundle builds without it installed.
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+/** The programs started as server processes: by `npm run start:*`, the Docker image, the demo and the bench. */
+export const SERVER_ENTRIES = ['servers/session/main.ts', 'servers/jwt/main.ts', 'bench/floor/main.ts'];
+
+/** Never bundled: optional addons of dependencies, loaded (and failing) only when asked for. */
+const EXTERNAL = ['pg-native'];
+
+/** Rewrites `__dirname` in our own modules (not node_modules') to that module's folder in dist/. */
+function moduleDirname(root: string, outDir: string): Plugin {
+  return {
+    name: 'module-dirname',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (args.path.includes('/node_modules/') || !/\b__dirname\b/.test(source)) return { contents: source, loader: 'ts' };
+        const fromBundle = relative(outDir, join(root, 'dist', relative(root, dirname(args.path))));
+        // A `const` at the top: esbuild hoists every module into one scope and renames collisions,
+        // so the name is only a marker; the bundle's own `__dirname` is node's, the bundle's folder.
+        const header = `import { join as __joinModuleDir } from 'node:path';\nconst __moduleDirname = __joinModuleDir(__dirname, ${JSON.stringify(fromBundle)});\n`;
+        return { contents: header + source.replace(/\b__dirname\b/g, '__moduleDirname'), loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * Large JSON files of dependencies (mime-db in three versions, iconv-lite's code pages: ~1.1 MB, half
+ * the bundle) stay files, required from node_modules at run time, by path, so each package still
+ * gets its own version. In the bundle they were read and scanned at every start (~80 ms of CPU on
+ * the reference box under load); as files, node reads one with JSON.parse when it is first
+ * required, and the code pages never unless a request body comes in such a charset. Small files are
+ * bundled as usual.
+ */
+function largeJsonFromNodeModules(outDir: string): Plugin {
+  return {
+    name: 'large-json-from-node-modules',
+    setup(b) {
+      b.onResolve({ filter: /\.json$/ }, (args) => {
+        if (!args.importer.includes('/node_modules/')) return undefined;
+        const path = require.resolve(args.path, { paths: [args.resolveDir] });
+        if (statSync(path).size < 10_000) return undefined;
+        const fromBundle = relative(outDir, path);
+        return { path: fromBundle.startsWith('.') ? fromBundle : `./${fromBundle}`, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * Bundles every server entry of `root` into `root/dist`; returns the files written. Each entry is also
+ * compiled on its own, unbundled, as `<name>.unbundled.js` beside it: it requires tsc's file-by-file
+ * output, so a CPU profile (bench/profile.ts) still names node_modules/pg/... and servers/... per
+ * function, which one bundle file cannot. tsc itself skips the entries (tsconfig.build.json):
+ * incremental, it would not write `main.js` again over the bundle once it had.
+ */
+export async function bundleServers(root: string): Promise<string[]> {
+  const written: string[] = [];
+  for (const entry of SERVER_ENTRIES) {
+    const outfile = join(root, 'dist', entry.replace(/\.ts$/, '.js'));
+    const unbundled = outfile.replace(/\.js$/, '.unbundled.js');
+    await build({
+      entryPoints: [join(root, entry)],
+      outfile: unbundled,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: 'linked',
+      sourcesContent: false,
+      logLevel: 'warning',
+    });
+    await build({
+      entryPoints: [join(root, entry)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: 'linked',
+      sourcesContent: false,
+      external: EXTERNAL,
+      // Whitespace and syntax only: ~30% less to read and compile at every start; identifiers keep
+      // their names for anyone reading a stack trace without the map.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      logLevel: 'warning',
+      plugins: [moduleDirname(root, dirname(outfile)), largeJsonFromNodeModules(dirname(outfile))],
+    });
+    written.push(relative(root, outfile), relative(root, unbundled));
+  }
+  return written;
+}
