@@ -49,6 +49,8 @@ function postgresByKind(postmaster: number): Record<string, number> {
       // "postgres: postgres probe_x 127.0.0.1(5432) idle" is a client backend; others name themselves.
       const kind = pid === postmaster ? 'postmaster' : /\d+\.\d+\.\d+\.\d+/.test(title) ? 'client backend' : title.replace(/^postgres: /, '');
       out[kind] = (out[kind] ?? 0) + Number(f[11]) + Number(f[12]);
+      // Children that exited (autovacuum workers, closed connections) are only in the postmaster's cutime/cstime.
+      if (pid === postmaster) out['exited children'] = Number(f[13]) + Number(f[14]);
     } catch {} // exited between the listing and the read
   }
   return out;

@@ -10,6 +10,7 @@ import {
   connectionCost,
   coresFor,
   maxInstances,
+  NO_QUERY_US,
   predictMiniCluster,
   type RequestCost,
   relativeError,
@@ -235,6 +236,15 @@ function agreementBlocks(ctx: ModelContext, cells: CellMetrics[], b: Budgeted, c
     if (!one?.cell.valid || one.serverCpuUs === null || !base || base.source.startsWith('scaling')) return [];
     return [`\`${v}\` ${num(one.serverCpuUs)} µs against ${num(base.cost.serverCpuUs)} (${ratio(one.serverCpuUs / base.cost.serverCpuUs)})`];
   });
+  // Where Postgres' budget was the limit, what a request cost it there against the unbudgeted cells.
+  const pgSaturated = modelled.flatMap((m) => {
+    const base = modelCost(ctx, m.cell.variant, m.cell.workload);
+    const used = m.utilisation.postgres === null ? 0 : m.utilisation.postgres / b.postgresCores;
+    if (!base || m.postgresCpuUs === null || base.cost.postgresCpuUs < NO_QUERY_US || used < SATURATED_BUDGET_SHARE) return [];
+    return [
+      `\`${m.cell.variant}\` x${m.cell.instances} ${num(m.postgresCpuUs)} µs against ${num(base.cost.postgresCpuUs)} (${ratio(m.postgresCpuUs / base.cost.postgresCpuUs)})`,
+    ];
+  });
   const primed = b.primed ?? [];
   const short = primed.filter((p) => !p.complete);
   const primeText = primed.length
@@ -249,7 +259,7 @@ function agreementBlocks(ctx: ModelContext, cells: CellMetrics[], b: Budgeted, c
       kind: 'paragraph',
       text: `**How far the model holds.** From the unbudgeted costs alone: ${said(unb)}. With the app side calibrated at N = 1 (server CPU per request measured in the budgeted x1 cell, Postgres per request still from the unbudgeted cells; N = 1 is its input, so only N > 1 is a prediction): ${said(cal)}. ${
         x1.length ? `Server CPU per request at N = 1 under the budget: ${x1.join(', ')}. ` : ''
-      }${primeText} The model counts CPU only and assumes every group gets its whole budget and that a CPU-second buys the same work everywhere; ${
+      }${pgSaturated.length ? `Postgres CPU per request where its budget was ≥ ${pct(SATURATED_BUDGET_SHARE, 0)} used: ${pgSaturated.join(', ')}. ` : ''}${primeText} The model counts CPU only and assumes every group gets its whole budget and that a CPU-second buys the same work everywhere; ${
         busy
           ? `in ${busy} of ${modelled.length} cells the machine had ≥ ${pct(MACHINE_BUSY_SHARE, 0)} of its ${cores} cores busy (neighbours included), where neither is guaranteed`
           : 'the machine was never near saturation here'
@@ -294,7 +304,7 @@ function sizingBlocks(ctx: ModelContext, shared: string[], workload: string): Bl
   return [
     {
       kind: 'paragraph',
-      text: `**Capacity model** (\`bench/capacity-model.ts\`): a cluster of A app cores and P Postgres cores serves min(A × 10⁶ / server µs, P × 10⁶ / Postgres µs) requests per second, with the per-request CPU measured here (${[...new Set(models.map((x) => x.m.source))].join('; ')}). It counts CPU only: no network, no lock waits, one instance per app core, and assumes a CPU-second buys the same work in the cells it was measured in and in the mini-cluster (on a shared VM it does not when the neighbours' load changes between them: the model error in the table above shows by how much). ${carry !== null && Number.isFinite(carry) ? `One Postgres core carries **${num(carry, 2)} app cores** of \`session\` /auth/${workload === 'me' ? 'me' : workload} traffic; ` : ''}a variant without a query on the request path is never Postgres-bound (∞). Cores are at 100 % busy: add your own headroom.`,
+      text: `**Capacity model** (\`bench/capacity-model.ts\`): a cluster of A app cores and P Postgres cores serves min(A × 10⁶ / server µs, P × 10⁶ / Postgres µs) requests per second, with the per-request CPU measured here (${[...new Set(models.map((x) => x.m.source))].join('; ')}). It counts CPU only: no network, no lock waits, one instance per app core, and assumes a CPU-second buys the same work in the cells it was measured in and in the mini-cluster (on a shared VM it does not when the neighbours' load changes between them: "how far the model holds" above shows by how much). The sizing below is therefore conditional: it holds for this code on this CPU at these per-request costs, with the error the mini-cluster check measured; on other hardware, rerun the bench there. ${carry !== null && Number.isFinite(carry) ? `One Postgres core carries **${num(carry, 2)} app cores** of \`session\` /auth/${workload === 'me' ? 'me' : workload} traffic; ` : ''}a variant without a query on the request path is never Postgres-bound (∞). Cores are at 100 % busy: add your own headroom.`,
     },
     {
       kind: 'table',
