@@ -245,12 +245,15 @@ function agreementBlocks(ctx: ModelContext, cells: CellMetrics[], b: Budgeted, c
       `\`${m.cell.variant}\` x${m.cell.instances} ${num(m.postgresCpuUs)} µs against ${num(base.cost.postgresCpuUs)} (${ratio(m.postgresCpuUs / base.cost.postgresCpuUs)})`,
     ];
   });
-  const primed = b.primed ?? [];
+  // Each batch primed its own instance groups: collected from every cell's record, once per group.
+  const primed = [
+    ...new Map(cells.flatMap((m) => (m.cell.budget && m.cell.budget.mode !== 'none' ? (m.cell.budget.primed ?? []) : [])).map((p) => [p.fleetKey, p])).values(),
+  ];
   const short = primed.filter((p) => !p.complete);
   const primeText = primed.length
     ? `Before the budgets were applied every instance was primed unbudgeted (\`bench/prime.ts\`): ${b.prime.requestsPerInstance} requests each, at most ${b.prime.maxSeconds} s per variant${
         short.length
-          ? `; **${short.map((p) => `${p.fleetKey.replace('scaling/', '')} stopped at ${int(Math.min(...p.responses))}`).join(', ')}** (the machine was too busy), so its first budgeted rounds still include some JIT warm-up`
+          ? `; **${short.map((p) => `${p.fleetKey.replace('scaling/', '')} stopped at ${int(Math.min(...p.responses))}`).join(', ')}** (the machine was too busy): the first budgeted rounds of ${short.length > 1 ? 'these variants' : 'this variant'} still include some JIT warm-up`
           : ', and every instance got there'
       }. Without it (results before 2026-12-01) a cold instance spent its 0.15 core compiling the request path: the model over-predicted every row 3-10x.`
     : 'These cells were not primed before the budgets: a cold instance spends its budget compiling the request path (JIT), so its first rounds cost several times the warm CPU per request.';
