@@ -118,17 +118,21 @@ const PROFILES: Record<ProfileName, Profile> = {
     scaling: {
       instances: [1, 2, 3, 4],
       workload: 'me',
-      // Under a quota the rate is steady within a few CFS periods once the instances are primed
-      // (bench/prime.ts): a 0.3 s budgeted warm-up (3 periods) and 1 s rounds keep 24 cells under 1.5 min.
+      // A 0.3 s budgeted warm-up (3 periods) and 3 rounds of 1 s: the median of 3 drops one bad
+      // round. Two were not enough: on 2026-12-01 a budgeted instance's CPU per request swung
+      // 229-647 µs between 1 s windows with nothing else changing (bench/budget-probe.ts, one
+      // jwt-denylist instance at 0.15 core), and the first round after the budgets often met
+      // Postgres busy with background work (0.2-0.38 core while serving jwt-push, which sends it no
+      // query). 24 cells x (0.3 + 3 x 1 + 4 x 0.4 s) = ~2 min.
       warmupSeconds: 0.3,
       roundSeconds: 1,
-      rounds: 2,
+      rounds: 3,
       // 4,000 unbudgeted requests per instance first: a cold /auth/me path cost 2.5x its warm CPU
       // after 3,000 requests and ~1.1x after 8,000 (bench/prime.ts); the budgeted rounds that follow
-      // add ~1,000-3,000 more per instance. Capped at 8 s per variant (6 variants: < 1 min of the
+      // add ~1,500-4,000 more per instance. Capped at 6 s per variant (6 variants: < 40 s of the
       // run) on a machine too busy to get there; the report says when a variant stopped short, and
       // the model calibrated at N = 1 absorbs what is left of the warm-up.
-      budget: { postgresCores: 0.15, instanceCores: 0.15, prime: { requestsPerInstance: 4000, maxSeconds: 8 } },
+      budget: { postgresCores: 0.15, instanceCores: 0.15, prime: { requestsPerInstance: 4000, maxSeconds: 6 } },
     },
     revocation: { instances: 3, repetitions: 10, untilExpiryRepetitions: 3, boundMs: 1000, maxProbesPerInstance: 5000 },
     fanout: { instances: [2, 4, 8, 16, 32], repetitions: 4, boundMs: 2000 },
