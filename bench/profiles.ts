@@ -127,12 +127,14 @@ const PROFILES: Record<ProfileName, Profile> = {
       warmupSeconds: 0.3,
       roundSeconds: 1,
       rounds: 3,
-      // 4,000 unbudgeted requests per instance first: a cold /auth/me path cost 2.5x its warm CPU
-      // after 3,000 requests and ~1.1x after 8,000 (bench/prime.ts); the budgeted rounds that follow
-      // add ~1,500-4,000 more per instance. Capped at 6 s per variant (6 variants: < 40 s of the
-      // run) on a machine too busy to get there; the report says when a variant stopped short, and
-      // the model calibrated at N = 1 absorbs what is left of the warm-up.
-      budget: { postgresCores: 0.15, instanceCores: 0.15, prime: { requestsPerInstance: 4000, maxSeconds: 6 } },
+      // 10,000 unbudgeted requests per instance first. A cold /auth/me path cost 2.5x its warm CPU
+      // after 3,000 requests and ~1.1x after 8,000 (bench/prime.ts). 4,000 left the budgeted cells
+      // 1.6-2.4x the unbudgeted CPU per request (2026-12-01 default run); one jwt instance primed with
+      // ~100,000 then cost 88-97 µs budgeted against 93 unbudgeted, 1,600-1,750 req/s on 0.15 core
+      // where the model says 1,613 (bench/budget-probe.ts). Capped at 10 s per variant (6 variants:
+      // at most 1 min of the run) on a machine too busy to get there; the report says when a variant
+      // stopped short, and the model calibrated at N = 1 absorbs what is left of the warm-up.
+      budget: { postgresCores: 0.15, instanceCores: 0.15, prime: { requestsPerInstance: 10_000, maxSeconds: 10 } },
     },
     revocation: { instances: 3, repetitions: 10, untilExpiryRepetitions: 3, boundMs: 1000, maxProbesPerInstance: 5000 },
     fanout: { instances: [2, 4, 8, 16, 32], repetitions: 4, boundMs: 2000 },
