@@ -108,13 +108,17 @@ const PROFILES: Record<ProfileName, Profile> = {
     connections: 50,
     journeyConnections: 16,
     loginConnections: 8,
-    // Postgres 0.15 core, instances 0.15, N = 1..4. Primed and budgeted (2026-12-01, load average
-    // ~7), /auth/me cost a `session` instance ~320 µs of server CPU (~470 req/s per instance) and
-    // Postgres ~80-130 µs per request (1,150-1,800 req/s on 0.15 core): its knee falls at 3-4
-    // instances, as `jwt-denylist`'s; the variants without a query keep adding ~470-900 req/s each.
-    // N = 6 (1.1 cores of budgets) made the machine, not the budgets, the limit on a 2-core VM shared
-    // with other work, and cost a third batch of start-ups: 4 x 10 pool connections per variant let
-    // 3 variants share a batch (CONNECTION_BUDGET), 2 batches instead of 3. The full profile goes to 8.
+    // Postgres 0.2 core, instances 0.15, N = 1..4. Primed and budgeted (2026-12-01, load average
+    // ~7), /auth/me cost a `session` instance ~300-500 µs of server CPU (~300-500 req/s per instance)
+    // and Postgres ~130-200 µs per request on its budget (1,000-1,500 req/s on 0.2 core): the knee of
+    // `session` and `jwt-denylist` falls at 2-4 instances; the variants without a query keep adding.
+    // Postgres on 0.15 core was tried (default run and `--only me,scaling`, 2026-12-01): the
+    // background work of all the run's databases (autovacuum, connection start-ups) is a fixed cost
+    // per second, and on the smaller budget it throttled Postgres while serving variants that send it
+    // no query, and stalled a `session-cached` round. N = 6 (1.1 cores of budgets) made the machine,
+    // not the budgets, the limit on a 2-core VM shared with other work, and cost a third batch of
+    // start-ups: 4 x 10 pool connections per variant let 3 variants share a batch (CONNECTION_BUDGET).
+    // The full profile goes to 8.
     scaling: {
       instances: [1, 2, 3, 4],
       workload: 'me',
@@ -134,7 +138,7 @@ const PROFILES: Record<ProfileName, Profile> = {
       // where the model says 1,613 (bench/budget-probe.ts). Capped at 10 s per variant (6 variants:
       // at most 1 min of the run) on a machine too busy to get there; the report says when a variant
       // stopped short, and the model calibrated at N = 1 absorbs what is left of the warm-up.
-      budget: { postgresCores: 0.15, instanceCores: 0.15, prime: { requestsPerInstance: 10_000, maxSeconds: 10 } },
+      budget: { postgresCores: 0.2, instanceCores: 0.15, prime: { requestsPerInstance: 10_000, maxSeconds: 10 } },
     },
     revocation: { instances: 3, repetitions: 10, untilExpiryRepetitions: 3, boundMs: 1000, maxProbesPerInstance: 5000 },
     fanout: { instances: [2, 4, 8, 16, 32], repetitions: 4, boundMs: 2000 },
