@@ -6,16 +6,21 @@
 import { type BudgetGroup, type BudgetMode, CpuBudgets, type ThrottleCounters, throttleDelta } from './cgroup';
 import { postgresChildren, postmasterPid } from './cost';
 import type { Instance } from './fleet';
+import type { PrimePlan, PrimeRecord } from './prime';
 
 export interface BudgetPlan {
   /** Cores of CPU time per wall second for all of Postgres together. */
   postgresCores: number;
   /** Cores for each server instance. */
   instanceCores: number;
+  /** Unbudgeted load every instance answers before the budgets apply (bench/prime.ts says why). */
+  prime: PrimePlan;
 }
 
 /** How a cell was budgeted: recorded with it, so no figure is read without knowing. */
-export type BudgetRecord = (Extract<BudgetMode, { mode: 'cgroup-v1' | 'cgroup-v2' }> & BudgetPlan) | { mode: 'none'; reason: string };
+export type BudgetRecord =
+  | (Extract<BudgetMode, { mode: 'cgroup-v1' | 'cgroup-v2' }> & BudgetPlan & { primed?: PrimeRecord[] })
+  | { mode: 'none'; reason: string };
 
 /** Throttling during one run: Postgres' group and each of the cell's instances (in instance order). */
 export interface BudgetUse {

@@ -1,4 +1,16 @@
-import { appCoresPerPostgresCore, capacity, connectionCost, coresFor, maxInstances, predictedKnee, predictMiniCluster, relativeError } from './capacity-model';
+import {
+  AGREEMENT_BAND,
+  agreement,
+  appCoresPerPostgresCore,
+  calibrateApp,
+  capacity,
+  connectionCost,
+  coresFor,
+  maxInstances,
+  predictedKnee,
+  predictMiniCluster,
+  relativeError,
+} from './capacity-model';
 
 // Costs of the shape the reference run measured for GET /auth/me (µs per request).
 const session = { serverCpuUs: 500, postgresCpuUs: 250 };
@@ -57,5 +69,23 @@ describe('capacity model', () => {
     expect(maxInstances(11, 200, 3, 2)).toBe(17);
     expect(maxInstances(0, 200, 3)).toBe(Number.POSITIVE_INFINITY);
     expect(connectionCost(32, 2, 1_500_000)).toEqual({ connections: 64, bytes: 96_000_000 });
+  });
+});
+
+describe('calibrated model and agreement', () => {
+  it('calibration replaces the app cost only, so N > 1 is predicted from N = 1 and the unbudgeted Postgres cost', () => {
+    const c = calibrateApp(session, 800);
+    expect(c).toEqual({ serverCpuUs: 800, postgresCpuUs: 250 });
+    // 0.15 core per instance at 800 µs -> 187.5 req/s each; Postgres 0.2 core at 250 µs -> 800 req/s.
+    const m = { instanceCores: 0.15, postgresCores: 0.2 };
+    expect(predictMiniCluster(c, { ...m, instances: 2 })).toMatchObject({ rps: 375, limitedBy: 'app' });
+    expect(predictMiniCluster(c, { ...m, instances: 6 })).toMatchObject({ rps: 800, limitedBy: 'postgres' });
+  });
+
+  it('counts errors within the band and skips the ones that could not be computed', () => {
+    expect(AGREEMENT_BAND).toBe(0.25);
+    expect(agreement([0.1, -0.25, 0.3, null, -0.6])).toEqual({ within: 2, of: 4, median: -0.075 });
+    expect(agreement([null])).toEqual({ within: 0, of: 0, median: null });
+    expect(agreement([0.05, -0.2, 0.4], 0.1)).toEqual({ within: 1, of: 3, median: 0.05 });
   });
 });

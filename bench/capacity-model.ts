@@ -86,6 +86,28 @@ export function predictedKnee(cost: RequestCost, m: Omit<MiniCluster, 'instances
   return ns.find((n) => predictMiniCluster(cost, { ...m, instances: n }).limitedBy === 'postgres') ?? null;
 }
 
+/**
+ * The app side calibrated on the mini-cluster itself: server CPU per request as measured at N = 1
+ * under the instance budget (what a budgeted CPU-second buys there: on a shared 2-core VM it bought
+ * ~1.3-2x less than in the unbudgeted cells, bench/prime.ts), Postgres per request kept from the
+ * unbudgeted cells (at N = 1 Postgres is far from its budget, and its per-request share there is
+ * mostly background: autovacuum, connection start-ups). Only N = 1 feeds it: its predictions for
+ * N > 1 are checked against cells it never saw.
+ */
+export function calibrateApp(cost: RequestCost, budgetedServerCpuUs: number): RequestCost {
+  return { ...cost, serverCpuUs: budgetedServerCpuUs };
+}
+
+/** The agreement band the report states for the model (and the issue asked for): ±25 %. */
+export const AGREEMENT_BAND = 0.25;
+
+/** How many errors fall within ±band, of how many there are, and their median (null ones skipped). */
+export function agreement(errors: (number | null)[], band = AGREEMENT_BAND): { within: number; of: number; median: number | null } {
+  const xs = errors.filter((e): e is number => e !== null && Number.isFinite(e)).sort((a, b) => a - b);
+  const mid = xs.length ? (xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2) : null;
+  return { within: xs.filter((e) => Math.abs(e) <= band).length, of: xs.length, median: mid };
+}
+
 /** (measured - predicted) / predicted: +0.1 means the cluster did 10 % better than the model said. */
 export function relativeError(predicted: number, measured: number): number | null {
   return predicted > 0 && Number.isFinite(predicted) ? (measured - predicted) / predicted : null;

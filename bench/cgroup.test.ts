@@ -52,6 +52,12 @@ describe('CPU budget set-up (pure parts, fake cgroup roots)', () => {
     expect(readFileSync(join(g.dir, 'cpu.cfs_period_us'), 'utf8')).toBe('100000');
     // The parent outweighs ordinary processes, so a busy machine does not eat into the budgets.
     expect(readFileSync(join(budgets.parent, 'cpu.shares'), 'utf8')).toBe('10240');
+    // Re-sized: a 10 ms period keeps the share (0.5 core = 5 ms per period); null lifts the quota.
+    budgets.group('postgres', 0.5, 10_000);
+    expect(readFileSync(join(g.dir, 'cpu.cfs_quota_us'), 'utf8')).toBe('5000');
+    expect(readFileSync(join(g.dir, 'cpu.cfs_period_us'), 'utf8')).toBe('10000');
+    budgets.group('postgres', null);
+    expect(readFileSync(join(g.dir, 'cpu.cfs_quota_us'), 'utf8')).toBe('-1');
     budgets.close(); // a plain directory with files cannot be rmdir'ed: close must not throw
   });
 

@@ -189,8 +189,11 @@ export class CpuBudgets {
     return { mode: this.controller.version === 'v1' ? 'cgroup-v1' : 'cgroup-v2', mount: this.controller.mount, periodUs: CFS_PERIOD_US };
   }
 
-  /** Creates (or re-sizes) the group `name` with a quota of `cores` (null: no quota, only the parent's priority). */
-  group(name: string, cores: number | null): BudgetGroup {
+  /**
+   * Creates (or re-sizes) the group `name` with a quota of `cores` per `periodUs` (null: no quota,
+   * only the parent's priority). The bench keeps the kernel's 100 ms; bench/budget-probe.ts varies it.
+   */
+  group(name: string, cores: number | null, periodUs = CFS_PERIOD_US): BudgetGroup {
     let g = this.groups.get(name);
     if (!g) {
       const dir = join(this.parent, name);
@@ -199,12 +202,13 @@ export class CpuBudgets {
       this.groups.set(name, g);
     }
     g.cores = cores;
-    if (cores === null) return g;
-    const quota = quotaUs(cores);
-    if (this.controller.version === 'v2') writeFileSync(join(g.dir, 'cpu.max'), `${quota} ${CFS_PERIOD_US}`);
+    const quota = cores === null ? null : quotaUs(cores, periodUs);
+    if (this.controller.version === 'v2') writeFileSync(join(g.dir, 'cpu.max'), `${quota ?? 'max'} ${periodUs}`);
     else {
-      writeFileSync(join(g.dir, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
-      writeFileSync(join(g.dir, 'cpu.cfs_quota_us'), String(quota));
+      // No quota first: the kernel checks the quota against the period on every write.
+      writeFileSync(join(g.dir, 'cpu.cfs_quota_us'), '-1');
+      writeFileSync(join(g.dir, 'cpu.cfs_period_us'), String(periodUs));
+      if (quota !== null) writeFileSync(join(g.dir, 'cpu.cfs_quota_us'), String(quota));
     }
     return g;
   }

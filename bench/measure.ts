@@ -14,6 +14,7 @@ import type { Profile } from './profiles';
 import type { Progress } from './progress';
 import type { CellRecord, RunRecord } from './results';
 import type { CellPlan, GroupPlan } from './scenarios';
+import { type PrimePlan, type PrimeRecord, primeInstances } from './prime';
 import { getWorkload } from './workloads';
 
 export const PER_RUN_OVERHEAD_SECONDS = 0.4;
@@ -108,6 +109,13 @@ async function memoryCheck(instances: Instance[], credentials: (Credential | nul
   return null;
 }
 
+/** The request sequence connection c of a cell sends, round and round. */
+function cellRequests(ctx: Ctx, cell: CellPlan, credentials: (Credential | null)[]): (c: number) => autocannon.Request[] {
+  const workload = getWorkload(cell.workload);
+  const codec = codecFor(cell.variant.strategy);
+  return (c) => workload.requests({ index: c, user: benchUser(workload.userPool, c), credential: credentials[c], codec, skus: ctx.skus });
+}
+
 async function runOnce(
   ctx: Ctx,
   group: GroupPlan,
@@ -121,8 +129,7 @@ async function runOnce(
   const instances = g.instances.slice(0, cell.instances);
   const workload = getWorkload(cell.workload);
   const seconds = round === 0 ? group.warmupSeconds : group.roundSeconds;
-  const codec = codecFor(cell.variant.strategy);
-  const requestsFor = (c: number) => workload.requests({ index: c, user: benchUser(workload.userPool, c), credential: credentials[c], codec, skus: ctx.skus });
+  const requestsFor = cellRequests(ctx, cell, credentials);
   ctx.progress.step(round === 0 ? `${cell.label} warm-up` : `${cell.label} round ${round}/${group.rounds}`, seconds);
   const meter = new CpuMeter(
     instances.map((i) => i.pid),
@@ -195,6 +202,30 @@ async function runOnce(
   }
 }
 
+/** Every instance group of a budgeted group, primed unbudgeted through its largest cell (bench/prime.ts). */
+async function primeGroup(ctx: Ctx, group: GroupPlan, plan: PrimePlan, creds: Map<string, (Credential | null)[]>): Promise<PrimeRecord[]> {
+  const out: PrimeRecord[] = [];
+  for (const key of new Set(group.cells.map((c) => c.fleetKey))) {
+    const cell = group.cells.filter((c) => c.fleetKey === key).reduce((a, c) => (c.instances > a.instances ? c : a));
+    ctx.progress.note(
+      `priming ${cell.instances} ${cell.variant.name} instance(s) unbudgeted: ${plan.requestsPerInstance} requests each, at most ${plan.maxSeconds} s`,
+    );
+    const r = await primeInstances(
+      ctx.groups.get(key) as InstanceGroup,
+      cell,
+      cellRequests(ctx, cell, creds.get(cell.id) ?? []),
+      getWorkload(cell.workload).expected,
+      plan,
+    );
+    if (!r.complete)
+      ctx.progress.note(
+        `priming ${key} stopped after ${r.seconds.toFixed(1)} s with ${r.responses.join('/')} responses: the budgeted rounds may include JIT warm-up`,
+      );
+    out.push(r);
+  }
+  return out;
+}
+
 export async function runGroup(ctx: Ctx, group: GroupPlan): Promise<void> {
   const creds = new Map<string, (Credential | null)[]>();
   for (const cell of group.cells) creds.set(cell.id, await cellCredentials(ctx, cell));
@@ -205,13 +236,15 @@ export async function runGroup(ctx: Ctx, group: GroupPlan): Promise<void> {
   let budget: GroupBudget | null = null;
   if (group.budget) {
     const fleetGroups = [...new Set(group.cells.map((c) => c.fleetKey))].map((k) => ctx.groups.get(k) as InstanceGroup);
-    // Seeding left dirty buffers: written out now, the checkpointer does not spend Postgres' budget mid-run.
+    const primedGroups = await primeGroup(ctx, group, group.budget.prime, creds);
+    // Seeding and priming left dirty buffers: written out now, the checkpointer does not spend Postgres' budget mid-run.
     await fleetGroups[0].db.query('CHECKPOINT');
     const instances = fleetGroups.flatMap((g) => g.instances);
     const applied = GroupBudget.apply(group.budget, ctx.pg.dataDir, instances);
     if (applied instanceof GroupBudget) budget = applied;
     else if (applied.record.mode === 'none') ctx.progress.note(`no CPU budget, this group runs UNBUDGETED: ${applied.record.reason}`);
-    for (const cell of group.cells) (ctx.records.get(cell.id) as CellRecord).budget = applied.record;
+    const record = applied.record.mode === 'none' ? applied.record : { ...applied.record, primed: primedGroups };
+    for (const cell of group.cells) (ctx.records.get(cell.id) as CellRecord).budget = record;
   }
   try {
     for (const cell of group.cells) await runOnce(ctx, group, cell, 0, creds.get(cell.id) ?? [], budget);

@@ -19,11 +19,12 @@ import { Progress } from './progress';
 import { buildReport } from './report/build';
 import { type CellRecord, type OutageResults, RESULTS_SCHEMA, type RevocationCellRecord, type RunResults, updateLatest, writeResults } from './results';
 import { runOutage } from './outage';
+import { primeEstimateSeconds } from './prime';
 import { PoolingLeg } from './pgbouncer-leg';
 import { runRevocation } from './revoke';
 import { withServerMetrics } from './server-metrics';
 import { measureBatchStartup } from './startup';
-import { mergeBatches, SCENARIOS, type Selection } from './scenarios';
+import { type GroupPlan, mergeBatches, SCENARIOS, type Selection } from './scenarios';
 import { REVOCATION_SERVER_ENV } from './scenarios/revocation';
 import { remoteMain } from './remote';
 import { takeTargets } from './remote-targets';
@@ -105,9 +106,20 @@ function plan(profile: Profile, selection: Selection) {
   const fanoutSteps = batches.reduce((s, b) => s + (b.fanout ? b.fanout.fleetKeys.length * b.fanout.instances.length : 0), 0);
   const totalRuns = groups.reduce((s, g) => s + g.cells.length * (1 + g.rounds), 0) + revocationCells.length + outages + fanoutSteps;
   const estimate =
-    groups.reduce((s, g) => s + g.cells.length * (g.warmupSeconds + g.rounds * g.roundSeconds + (1 + g.rounds) * PER_RUN_OVERHEAD_SECONDS), 0) +
-    batches.reduce((s, b) => s + (b.revocation?.estimateSeconds ?? 0) + (b.outage?.estimateSeconds ?? 0) + (b.fanout?.estimateSeconds ?? 0), 0);
+    groups.reduce(
+      (s, g) => s + g.cells.length * (g.warmupSeconds + g.rounds * g.roundSeconds + (1 + g.rounds) * PER_RUN_OVERHEAD_SECONDS) + primeSeconds(g),
+      0,
+    ) + batches.reduce((s, b) => s + (b.revocation?.estimateSeconds ?? 0) + (b.outage?.estimateSeconds ?? 0) + (b.fanout?.estimateSeconds ?? 0), 0);
   return { batches, groups, revocationCells, outages, fanoutSteps, totalRuns, estimate };
+}
+
+/** A budgeted group's unbudgeted priming (bench/prime.ts): one step per instance group, sized by its largest cell. */
+function primeSeconds(g: GroupPlan): number {
+  const budget = g.budget;
+  if (!budget) return 0;
+  const largest = new Map<string, number>();
+  for (const c of g.cells) largest.set(c.fleetKey, Math.max(largest.get(c.fleetKey) ?? 0, c.instances));
+  return [...largest.values()].reduce((s, n) => s + primeEstimateSeconds(budget.prime, n), 0);
 }
 
 function duration(seconds: number): string {

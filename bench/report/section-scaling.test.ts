@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readResults } from '../results';
 import type { CellMetrics } from './metrics';
 import { type ModelContext, modelContext } from './model';
-import { knee, scalingBudget, scalingCells, scalingHeadline, scalingSection, throttling } from './section-scaling';
+import { calibratedCost, knee, predictions, scalingBudget, scalingCells, scalingHeadline, scalingSection, throttling } from './section-scaling';
 
 // Results from before CPU budgets (the committed reference run with its budget records removed):
 // their scaling must be labelled unbudgeted, never read as the mini-cluster.
@@ -65,5 +65,56 @@ describe('knee', () => {
   it('is absent while every N adds its share', () => {
     const rows = [cell('jwt', 1, 100), cell('jwt', 2, 200), cell('jwt', 6, 590)];
     expect(knee(ctxOf(rows), rows)).toBeNull();
+  });
+});
+
+// Both predictions from hand-made cells: the unbudgeted costs (workloads cell) and the app side
+// calibrated on the budgeted x1 cell, which is the input and never a prediction of itself.
+describe('model predictions beside the mini-cluster', () => {
+  const b = {
+    mode: 'cgroup-v1',
+    mount: '/x',
+    periodUs: 100_000,
+    postgresCores: 0.2,
+    instanceCores: 0.15,
+    prime: { requestsPerInstance: 1, maxSeconds: 1 },
+  } as const;
+  const m = (scenario: string, n: number, rps: number, serverCpuUs: number, postgresCpuUs: number) =>
+    ({
+      cell: { scenario, workload: 'me', variant: 'session', instances: n, valid: true, rounds: [], budget: b },
+      rps: { median: rps },
+      serverCpuUs,
+      postgresCpuUs,
+      db: { xacts: 1 },
+      utilisation: { postgres: 0.1, machine: 1 },
+    }) as unknown as CellMetrics;
+  // Unbudgeted: 200 µs server, 100 µs Postgres. Budgeted x1: 300 µs server (a CPU-second bought less there).
+  const workloads = m('workloads', 1, 4000, 200, 100);
+  const x1 = m('scaling', 1, 500, 300, 400);
+  const x2 = m('scaling', 2, 1000, 300, 150);
+  const x6 = m('scaling', 6, 1800, 300, 110);
+  const ctx = {
+    results: { variants: [{ name: 'session', perInstanceState: false }] },
+    find: (s: string, _w: string, _v: string, n?: number) =>
+      [workloads, x1, x2, x6].find((c) => c.cell.scenario === s && (n === undefined || c.cell.instances === n)),
+  } as unknown as ModelContext;
+
+  it('predicts N = 1 only from the unbudgeted costs', () => {
+    expect(calibratedCost(ctx, x1)).toBeNull();
+    const p = predictions(ctx, x1, b);
+    // 0.15 core / 200 µs = 750 req/s; measured 500: -33 %.
+    expect(p.unbudgeted).toMatchObject({ rps: 750, limitedBy: 'app' });
+    expect(p.unbudgetedError).toBeCloseTo(-1 / 3);
+    expect(p.calibrated).toBeNull();
+  });
+
+  it('calibrates the app side at x1 and keeps the unbudgeted Postgres cost (x1 Postgres is background-heavy)', () => {
+    expect(calibratedCost(ctx, x2)).toEqual({ serverCpuUs: 300, postgresCpuUs: 100, dbRoundTrips: 1 });
+    // x2: 2 x 0.15 core / 300 µs = 1000 req/s (measured 1000: 0 %).
+    expect(predictions(ctx, x2, b)).toMatchObject({ calibrated: { rps: 1000, limitedBy: 'app' }, calibratedError: 0 });
+    // x6: app 3000 req/s, Postgres 0.2 core / 100 µs = 2000 req/s: Postgres-bound; measured 1800: -10 %.
+    const p6 = predictions(ctx, x6, b);
+    expect(p6.calibrated).toMatchObject({ rps: 2000, limitedBy: 'postgres' });
+    expect(p6.calibratedError).toBeCloseTo(-0.1);
   });
 });

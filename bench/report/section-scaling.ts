@@ -2,7 +2,19 @@
 // budget), its efficiency and knee per variant, the capacity model's prediction beside every
 // measurement, what the cores needed for a target rate are, and the notify fan-out as instances grow.
 import type { BudgetRecord } from '../budget';
-import { appCoresPerPostgresCore, connectionCost, coresFor, maxInstances, predictMiniCluster, type RequestCost, relativeError } from '../capacity-model';
+import {
+  AGREEMENT_BAND,
+  agreement,
+  appCoresPerPostgresCore,
+  calibrateApp,
+  connectionCost,
+  coresFor,
+  maxInstances,
+  NO_QUERY_US,
+  predictMiniCluster,
+  type RequestCost,
+  relativeError,
+} from '../capacity-model';
 import { summarize } from '../compare';
 import type { FanoutResults } from '../fanout';
 import { everywhereMs } from '../revocation-window';
@@ -90,6 +102,30 @@ export function modelCost(
   };
 }
 
+/**
+ * The model with its app side calibrated at N = 1 of the mini-cluster (capacity-model.ts
+ * calibrateApp): null for N = 1 itself (it is the input, not a prediction) and without a valid x1.
+ */
+export function calibratedCost(ctx: ModelContext, m: CellMetrics): RequestCost | null {
+  if (m.cell.instances === 1) return null;
+  const base = modelCost(ctx, m.cell.variant, m.cell.workload);
+  const one = ctx.find('scaling', m.cell.workload, m.cell.variant, 1);
+  if (!base || !one?.cell.valid || one.serverCpuUs === null) return null;
+  return calibrateApp(base.cost, one.serverCpuUs);
+}
+
+/** Both predictions of a budgeted cell and their errors against its measurement. */
+export function predictions(ctx: ModelContext, m: CellMetrics, b: Budgeted) {
+  const shape = { instances: m.cell.instances, instanceCores: b.instanceCores, postgresCores: b.postgresCores };
+  const perInstance = ctx.results.variants.find((v) => v.name === m.cell.variant)?.perInstanceState;
+  const base = perInstance ? null : modelCost(ctx, m.cell.variant, m.cell.workload);
+  const cal = perInstance ? null : calibratedCost(ctx, m);
+  const unbudgeted = base ? predictMiniCluster(base.cost, shape) : null;
+  const calibrated = cal ? predictMiniCluster(cal, shape) : null;
+  const err = (p: { rps: number } | null) => (p && m.cell.valid ? relativeError(p.rps, m.rps.median) : null);
+  return { unbudgeted, calibrated, unbudgetedError: err(unbudgeted), calibratedError: err(calibrated) };
+}
+
 function saturation(m: CellMetrics, cores: number): string {
   const u = m.utilisation;
   const parts: [string, number][] = [
@@ -108,6 +144,8 @@ function budgetUsed(used: number | null, of: number, throttled: number | null): 
   return `${used === null ? '–' : pct(used / of)} / ${throttled === null ? '–' : pct(throttled)}`;
 }
 
+const signedPct = (e: number | null) => (e === null ? '–' : pct(e, 0).replace(/^(\d)/, '+$1'));
+
 function budgetedTable(ctx: ModelContext, cells: CellMetrics[], b: Budgeted): Block {
   return {
     kind: 'table',
@@ -117,8 +155,10 @@ function budgetedTable(ctx: ModelContext, cells: CellMetrics[], b: Budgeted): Bl
       { label: 'N', align: 'right' },
       { label: 'correct req/s', align: 'right' },
       { label: 'efficiency', align: 'right' },
-      { label: 'model req/s (limit)', align: 'right' },
-      { label: 'model error', align: 'right' },
+      { label: 'model req/s (limit): unbudgeted costs', align: 'right' },
+      { label: 'error', align: 'right' },
+      { label: 'model req/s: app calibrated at N=1', align: 'right' },
+      { label: 'error', align: 'right' },
       { label: 'Postgres: budget used / throttled', align: 'right' },
       { label: 'instances: budget used / throttled', align: 'right' },
       { label: 'load gen cores', align: 'right' },
@@ -126,16 +166,17 @@ function budgetedTable(ctx: ModelContext, cells: CellMetrics[], b: Budgeted): Bl
       { label: 'failed (401)', align: 'right' },
     ],
     rows: cells.map((m) => {
-      const model = ctx.results.variants.find((v) => v.name === m.cell.variant)?.perInstanceState ? null : modelCost(ctx, m.cell.variant, m.cell.workload);
-      const p = model ? predictMiniCluster(model.cost, { instances: m.cell.instances, instanceCores: b.instanceCores, postgresCores: b.postgresCores }) : null;
+      const p = predictions(ctx, m, b);
       const t = throttling(m);
       return [
         m.cell.variant,
         String(m.cell.instances),
         m.cell.valid ? spread(m.rps.median, m.rps.min, m.rps.max) + busyMark(m) : 'INVALID',
         ratio(efficiency(ctx, m)),
-        p ? `${int(p.rps)} (${p.limitedBy})` : '–',
-        p && m.cell.valid ? pct(relativeError(p.rps, m.rps.median), 0).replace(/^(\d)/, '+$1') : '–',
+        p.unbudgeted ? `${int(p.unbudgeted.rps)} (${p.unbudgeted.limitedBy})` : '–',
+        signedPct(p.unbudgetedError),
+        p.calibrated ? `${int(p.calibrated.rps)} (${p.calibrated.limitedBy})` : m.cell.instances === 1 ? 'input' : '–',
+        signedPct(p.calibratedError),
         budgetUsed(m.utilisation.postgres, b.postgresCores, t.postgres),
         budgetUsed(m.utilisation.server, m.cell.instances * b.instanceCores, t.servers),
         num(m.utilisation.loadgen, 2),
@@ -175,6 +216,61 @@ function unbudgetedTable(ctx: ModelContext, cells: CellMetrics[], cores: number)
   };
 }
 
+/** Above this share of the machine's cores busy, neighbours may have kept a group from its budget. */
+const MACHINE_BUSY_SHARE = 0.9;
+
+/** How far the model's predictions held, and what the budgeted instances paid per request against the unbudgeted cells. */
+function agreementBlocks(ctx: ModelContext, cells: CellMetrics[], b: Budgeted, cores: number): Block[] {
+  const modelled = cells.filter((m) => m.cell.valid && !ctx.results.variants.find((v) => v.name === m.cell.variant)?.perInstanceState);
+  const preds = modelled.map((m) => ({ m, p: predictions(ctx, m, b) }));
+  const unb = agreement(preds.map((x) => x.p.unbudgetedError));
+  const cal = agreement(preds.map((x) => x.p.calibratedError));
+  const busy = modelled.filter((m) => m.utilisation.machine >= MACHINE_BUSY_SHARE * cores).length;
+  const band = pct(AGREEMENT_BAND, 0);
+  const said = (a: ReturnType<typeof agreement>) =>
+    a.of === 0 ? 'no cell to check' : `**${a.within} of ${a.of}** cells within ±${band} (median error ${signedPct(a.median)})`;
+  // What a budgeted CPU-second bought at N = 1, against the unbudgeted cells the model is fed.
+  const x1 = [...new Set(modelled.map((m) => m.cell.variant))].flatMap((v) => {
+    const one = ctx.find('scaling', modelled[0].cell.workload, v, 1);
+    const base = modelCost(ctx, v, modelled[0].cell.workload);
+    if (!one?.cell.valid || one.serverCpuUs === null || !base || base.source.startsWith('scaling')) return [];
+    return [`\`${v}\` ${num(one.serverCpuUs)} µs against ${num(base.cost.serverCpuUs)} (${ratio(one.serverCpuUs / base.cost.serverCpuUs)})`];
+  });
+  // Where Postgres' budget was the limit, what a request cost it there against the unbudgeted cells.
+  const pgSaturated = modelled.flatMap((m) => {
+    const base = modelCost(ctx, m.cell.variant, m.cell.workload);
+    const used = m.utilisation.postgres === null ? 0 : m.utilisation.postgres / b.postgresCores;
+    if (!base || m.postgresCpuUs === null || base.cost.postgresCpuUs < NO_QUERY_US || used < SATURATED_BUDGET_SHARE) return [];
+    return [
+      `\`${m.cell.variant}\` x${m.cell.instances} ${num(m.postgresCpuUs)} µs against ${num(base.cost.postgresCpuUs)} (${ratio(m.postgresCpuUs / base.cost.postgresCpuUs)})`,
+    ];
+  });
+  // Each batch primed its own instance groups: collected from every cell's record, once per group.
+  const primed = [
+    ...new Map(cells.flatMap((m) => (m.cell.budget && m.cell.budget.mode !== 'none' ? (m.cell.budget.primed ?? []) : [])).map((p) => [p.fleetKey, p])).values(),
+  ];
+  const short = primed.filter((p) => !p.complete);
+  const primeText = primed.length
+    ? `Before the budgets were applied every instance was primed unbudgeted (\`bench/prime.ts\`): ${b.prime.requestsPerInstance} requests each, at most ${b.prime.maxSeconds} s per variant${
+        short.length
+          ? `; **${short.map((p) => `${p.fleetKey.replace('scaling/', '')} stopped at ${int(Math.min(...p.responses))}`).join(', ')}** (the machine was too busy): the first budgeted rounds of ${short.length > 1 ? 'these variants' : 'this variant'} still include some JIT warm-up`
+          : ', and every instance got there'
+      }. Without it (results before 2026-12-01) a cold instance spent its 0.15 core compiling the request path: the model over-predicted every row 3-10x.`
+    : 'These cells were not primed before the budgets: a cold instance spends its budget compiling the request path (JIT), so its first rounds cost several times the warm CPU per request.';
+  return [
+    {
+      kind: 'paragraph',
+      text: `**How far the model holds.** From the unbudgeted costs alone: ${said(unb)}. With the app side calibrated at N = 1 (server CPU per request measured in the budgeted x1 cell, Postgres per request still from the unbudgeted cells; N = 1 is its input, so only N > 1 is a prediction): ${said(cal)}. ${
+        x1.length ? `Server CPU per request at N = 1 under the budget: ${x1.join(', ')}. ` : ''
+      }${pgSaturated.length ? `Postgres CPU per request where its budget was ≥ ${pct(SATURATED_BUDGET_SHARE, 0)} used: ${pgSaturated.join(', ')}. ` : ''}${primeText} The model counts CPU only and assumes every group gets its whole budget and that a CPU-second buys the same work everywhere; ${
+        busy
+          ? `in ${busy} of ${modelled.length} cells the machine had ≥ ${pct(MACHINE_BUSY_SHARE, 0)} of its ${cores} cores busy (neighbours included), where neither is guaranteed`
+          : 'the machine was never near saturation here'
+      }. Read a prediction as "what these costs allow", the measurement as what this machine did.`,
+    },
+  ];
+}
+
 /** Per variant: where it stops scaling, or how well it still scales at the largest N. */
 function kneeLines(ctx: ModelContext, cells: CellMetrics[], shared: string[]): string[] {
   return shared.flatMap((name) => {
@@ -211,7 +307,7 @@ function sizingBlocks(ctx: ModelContext, shared: string[], workload: string): Bl
   return [
     {
       kind: 'paragraph',
-      text: `**Capacity model** (\`bench/capacity-model.ts\`): a cluster of A app cores and P Postgres cores serves min(A × 10⁶ / server µs, P × 10⁶ / Postgres µs) requests per second, with the per-request CPU measured here (${[...new Set(models.map((x) => x.m.source))].join('; ')}). It counts CPU only: no network, no lock waits, one instance per app core, and assumes a CPU-second buys the same work in the cells it was measured in and in the mini-cluster (on a shared VM it does not when the neighbours' load changes between them: the model error in the table above shows by how much). ${carry !== null && Number.isFinite(carry) ? `One Postgres core carries **${num(carry, 2)} app cores** of \`session\` /auth/${workload === 'me' ? 'me' : workload} traffic; ` : ''}a variant without a query on the request path is never Postgres-bound (∞). Cores are at 100 % busy: add your own headroom.`,
+      text: `**Capacity model** (\`bench/capacity-model.ts\`): a cluster of A app cores and P Postgres cores serves min(A × 10⁶ / server µs, P × 10⁶ / Postgres µs) requests per second, with the per-request CPU measured here (${[...new Set(models.map((x) => x.m.source))].join('; ')}). It counts CPU only: no network, no lock waits, one instance per app core, and assumes a CPU-second buys the same work in the cells it was measured in and in the mini-cluster (on a shared VM it does not when the neighbours' load changes between them: "how far the model holds" above shows by how much). The sizing below is therefore conditional: it holds for this code on this CPU at these per-request costs, with the error the mini-cluster check measured; on other hardware, rerun the bench there. ${carry !== null && Number.isFinite(carry) ? `One Postgres core carries **${num(carry, 2)} app cores** of \`session\` /auth/${workload === 'me' ? 'me' : workload} traffic; ` : ''}a variant without a query on the request path is never Postgres-bound (∞). Cores are at 100 % busy: add your own headroom.`,
     },
     {
       kind: 'table',
@@ -327,6 +423,7 @@ function miniClusterBlocks(ctx: ModelContext, cells: CellMetrics[]): Block[] {
   const knees = kneeLines(ctx, cells, shared);
   if (knees.length) blocks.push({ kind: 'list', items: knees });
   blocks.push(b.mode === 'none' ? unbudgetedTable(ctx, cells, cores) : budgetedTable(ctx, cells, b));
+  if (b.mode !== 'none') blocks.push(...agreementBlocks(ctx, cells, b, cores));
   const lg = loadgenLine(cells, cores);
   if (lg) blocks.push({ kind: 'paragraph', text: lg });
   if (effRows.length)

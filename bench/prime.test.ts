@@ -1,0 +1,16 @@
+import { primed, primeEstimateSeconds } from './prime';
+
+describe('priming the mini-cluster', () => {
+  it('is done only when every instance reached the target', () => {
+    expect(primed([5000, 5200, 5001], 5000)).toBe(true);
+    expect(primed([5000, 4999], 5000)).toBe(false);
+    // No instance answered anything yet: not primed, whatever the target.
+    expect(primed([], 0)).toBe(false);
+  });
+
+  it('estimates at least one step and never more than the cap', () => {
+    expect(primeEstimateSeconds({ requestsPerInstance: 10, maxSeconds: 2 }, 1)).toBe(1);
+    expect(primeEstimateSeconds({ requestsPerInstance: 5000, maxSeconds: 15 }, 6)).toBe(12);
+    expect(primeEstimateSeconds({ requestsPerInstance: 10_000, maxSeconds: 15 }, 6)).toBe(15);
+  });
+});
