@@ -100,10 +100,12 @@ const PROFILES: Record<ProfileName, Profile> = {
     // A 1.5 s warm-up removes most of that first round, and 6 rounds (t(5) = 2.57) bring the
     // interval to about x/÷ 1.1-1.2 at the same noise: the 1.4x-2x headline differences clear 1.
     // Trimmed to 5 rounds of 1.25 s after a 1 s warm-up (t(4) = 2.78) once the floor, PgBouncer,
-    // budgeted scaling and fan-out scenarios joined the default run, to keep it under 10 minutes:
-    // 27 interleaved cells x (1 + 5 x 1.25 + 6 x 0.4 s) = ~260 s of the whole.
-    warmupSeconds: 1,
-    roundSeconds: 1.25,
+    // budgeted scaling and fan-out scenarios joined the default run, to keep it under 10 minutes;
+    // then to rounds of 1 s after a 0.75 s warm-up when priming joined the scaling scenario (the run
+    // of 2026-12-01 16:04 took 9 min 38 s): 27 interleaved cells x (0.75 + 5 x 1 + 6 x 0.4 s) =
+    // ~220 s of the whole. The round count, not the length, sets the interval's t factor.
+    warmupSeconds: 0.75,
+    roundSeconds: 1,
     rounds: 5,
     connections: 50,
     journeyConnections: 16,
@@ -135,10 +137,10 @@ const PROFILES: Record<ProfileName, Profile> = {
       // after 3,000 requests and ~1.1x after 8,000 (bench/prime.ts). 4,000 left the budgeted cells
       // 1.6-2.4x the unbudgeted CPU per request (2026-12-01 default run); one jwt instance primed with
       // ~100,000 then cost 88-97 µs budgeted against 93 unbudgeted, 1,600-1,750 req/s on 0.15 core
-      // where the model says 1,613 (bench/budget-probe.ts). Capped at 10 s per variant (6 variants:
-      // at most 1 min of the run) on a machine too busy to get there; the report says when a variant
+      // where the model says 1,613 (bench/budget-probe.ts). Capped at 8 s per variant (6 variants:
+      // at most 48 s of the run) on a machine too busy to get there; the report says when a variant
       // stopped short, and the model calibrated at N = 1 absorbs what is left of the warm-up.
-      budget: { postgresCores: 0.2, instanceCores: 0.15, prime: { requestsPerInstance: 10_000, maxSeconds: 10 } },
+      budget: { postgresCores: 0.2, instanceCores: 0.15, prime: { requestsPerInstance: 10_000, maxSeconds: 8 } },
     },
     revocation: { instances: 3, repetitions: 10, untilExpiryRepetitions: 3, boundMs: 1000, maxProbesPerInstance: 5000 },
     fanout: { instances: [2, 4, 8, 16, 32], repetitions: 4, boundMs: 2000 },
