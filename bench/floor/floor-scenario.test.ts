@@ -11,7 +11,7 @@ describe('the floor scenario', () => {
     const [batch, ...more] = floorScenario.plan(getProfile('smoke'), { ...all, workloads: [...all.workloads] });
     expect(more).toEqual([]);
     expect(batch.groups.map((g) => g.cells.map((c) => c.variant.name))).toEqual([
-      ['jwt', 'jwt-metrics-off', 'floor-public'],
+      ['jwt', 'jwt-metrics-on', 'jwt-metrics-off', 'floor-public'],
       ['jwt', 'floor-jwt', 'session', 'floor-session', 'session-cached'],
     ]);
     const keys = batch.fleet.map((g) => g.key);

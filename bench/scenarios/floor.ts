@@ -3,7 +3,7 @@
 // jwt's GET /products, the same server with metrics off (the metrics' cost per request) and the
 // plain Koa route; `me`: jwt, session and session-cached against their floors.
 import type { InstanceGroupSpec } from '../fleet';
-import { FLOOR_ENTRY, FLOOR_JWT, FLOOR_PUBLIC, FLOOR_SESSION, JWT_METRICS_OFF } from '../floor/floor-variants';
+import { FLOOR_ENTRY, FLOOR_JWT, FLOOR_PUBLIC, FLOOR_SESSION, JWT_METRICS_OFF, JWT_METRICS_ON } from '../floor/floor-variants';
 import { VARIANTS, type Variant } from '../variants';
 import { getWorkload, type WorkloadName } from '../workloads';
 import type { CellPlan, GroupPlan, Scenario } from './types';
@@ -13,7 +13,7 @@ const ours = (name: string) => VARIANTS.find((v) => v.name === name) as Variant;
 export const floorScenario: Scenario = {
   name: 'floor',
   method:
-    'Our servers and minimal peers written in this repository (bench/floor/: plain Koa with one route; plus one jsonwebtoken verify with a KeyObject; plus SHA-256 of the cookie and one prepared SELECT by primary key) on one instance each, interleaved round by round. A floor server shares the database of the server that issued its credentials. `jwt-metrics-off` is the jwt server with METRICS_ENABLED=0: its difference to `jwt` on `public` is the cost of /metrics per request.',
+    'Our servers and minimal peers written in this repository (bench/floor/: plain Koa with one route; plus one jsonwebtoken verify with a KeyObject; plus SHA-256 of the cookie and one prepared SELECT by primary key) on one instance each, interleaved round by round. A floor server shares the database of the server that issued its credentials. `jwt-metrics-on` and `jwt-metrics-off` are the jwt server with METRICS_ENABLED=1 and 0, started alike (neither logs the users in, both serve only `public`): their difference is the cost of /metrics per request.',
   plan(profile, selection) {
     // Runs with the default selection (all workloads), not when --only or --variants narrow it.
     const wanted: WorkloadName[] = ['public', 'me'];
@@ -32,6 +32,7 @@ export const floorScenario: Scenario = {
     });
     const fleet: InstanceGroupSpec[] = [
       spec(ours('jwt')),
+      spec(JWT_METRICS_ON, { issuer: 'floor/jwt' }),
       spec(JWT_METRICS_OFF, { issuer: 'floor/jwt' }),
       spec(FLOOR_PUBLIC, { issuer: 'floor/jwt', entry: FLOOR_ENTRY }),
       spec(FLOOR_JWT, { issuer: 'floor/jwt', entry: FLOOR_ENTRY }),
@@ -65,7 +66,7 @@ export const floorScenario: Scenario = {
         fleet,
         users: { steady: getWorkload('me').connections(profile) },
         groups: [
-          group('public', [ours('jwt'), JWT_METRICS_OFF, FLOOR_PUBLIC]),
+          group('public', [ours('jwt'), JWT_METRICS_ON, JWT_METRICS_OFF, FLOOR_PUBLIC]),
           group('me', [ours('jwt'), FLOOR_JWT, ours('session'), FLOOR_SESSION, ours('session-cached')]),
         ],
       },
