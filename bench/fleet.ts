@@ -80,7 +80,11 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 export class Fleet {
   readonly jwtKeys = generateJwtKeys('bench');
   private readonly hashes = new Map<number, Promise<string>>();
-  private readonly credentials = new Map<string, Credential>();
+  // Per instance PROCESS, not per URL: instances of a later batch can be given the port of a stopped
+  // one, and a credential cached under the URL then belonged to another database (a PgBouncer-leg
+  // cell of 2026-12-01 got ~45% 401s from the first request on: its users' cookies came from the
+  // scaling batch's instance that had held the same port).
+  private readonly credentials = new WeakMap<Instance, Map<string, Credential>>();
   private readonly databases: string[] = [];
   /** Cookie names each strategy set on login, as observed (the report counts them). */
   readonly observedCookies: Record<string, string[]> = {};
@@ -207,8 +211,12 @@ export class Fleet {
   /** The credential of `user` issued by `instance` (logged in once, then reused by every cell). */
   async credential(g: InstanceGroup, instanceIndex: number, user: BenchUser): Promise<Credential> {
     const inst = g.instances[instanceIndex];
-    const key = `${inst.url} ${user.username}`;
-    let c = this.credentials.get(key);
+    let mine = this.credentials.get(inst);
+    if (!mine) {
+      mine = new Map();
+      this.credentials.set(inst, mine);
+    }
+    let c = mine.get(user.username);
     if (!c) {
       c = await login((g.issuer ?? inst).url, g.spec.variant.strategy, user, (names) => {
         this.observedCookies[g.spec.variant.name] ??= names;
@@ -216,7 +224,7 @@ export class Fleet {
       const check = await probe(inst.url, c);
       if (check.status !== 200)
         throw new Error(`a fresh ${g.spec.variant.name} credential is refused by its own instance: ${check.status} ${check.body.slice(0, 200)}`);
-      this.credentials.set(key, c);
+      mine.set(user.username, c);
       g.db.touch();
     }
     return c;
