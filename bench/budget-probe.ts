@@ -8,7 +8,8 @@
 //   flock /work/heavy.lock npx tsx bench/budget-probe.ts session \
 //     'cold,0.2,0.15,100000,50,4 unbudgeted,-,-,100000,50,4 warm,0.2,0.15,100000,50,4 period-10ms,0.2,0.15,10000,50,4'
 //
-// A step is label,postgresCores|-,instanceCores|-,periodUs,connections,seconds ("-": no quota).
+// A step is label,postgresCores|-,instanceCores|-,periodUs,connections,seconds[,idleBeforeSeconds]
+// ("-": no quota; idleBeforeSeconds: the instance idles that long first, as between interleaved rounds).
 // Needs root (a cgroup); without one every step runs unbudgeted and the line says so.
 import { readFileSync } from 'node:fs';
 import { startPostgres } from '../scripts/postgres';
@@ -27,14 +28,24 @@ export interface ProbeStep {
   periodUs: number;
   connections: number;
   seconds: number;
+  /** Seconds the instance sits idle before the step (the bench's interleaved rounds leave gaps like this). */
+  idleBeforeSeconds: number;
 }
 
 export function parseStep(text: string): ProbeStep {
-  const [label, pg, inst, period, conns, secs] = text.split(',');
+  const [label, pg, inst, period, conns, secs, idle = '0'] = text.split(',');
   const cores = (x: string) => (x === '-' ? null : Number(x));
-  const step = { label, postgresCores: cores(pg), instanceCores: cores(inst), periodUs: Number(period), connections: Number(conns), seconds: Number(secs) };
-  if (!label || ![step.periodUs, step.connections, step.seconds].every((n) => n > 0))
-    throw new Error(`bad step "${text}": label,pgCores|-,instanceCores|-,periodUs,connections,seconds`);
+  const step = {
+    label,
+    postgresCores: cores(pg),
+    instanceCores: cores(inst),
+    periodUs: Number(period),
+    connections: Number(conns),
+    seconds: Number(secs),
+    idleBeforeSeconds: Number(idle),
+  };
+  if (!label || ![step.periodUs, step.connections, step.seconds].every((n) => n > 0) || !(step.idleBeforeSeconds >= 0))
+    throw new Error(`bad step "${text}": label,pgCores|-,instanceCores|-,periodUs,connections,seconds[,idleBeforeSeconds]`);
   return step;
 }
 
@@ -91,6 +102,7 @@ async function main(): Promise<void> {
         budgets.group('postgres', step.postgresCores, step.periodUs);
         budgets.group('instance', step.instanceCores, step.periodUs);
       }
+      if (step.idleBeforeSeconds > 0) await new Promise((r) => setTimeout(r, step.idleBeforeSeconds * 1000));
       const meter = new CpuMeter([inst.pid], pg.dataDir);
       const counters = () =>
         budgets instanceof CpuBudgets && pgGroup && instGroup ? { pg: budgets.counters(pgGroup), inst: budgets.counters(instGroup) } : null;

@@ -216,6 +216,7 @@ async function primeGroup(ctx: Ctx, group: GroupPlan, plan: PrimePlan, creds: Ma
       cellRequests(ctx, cell, creds.get(cell.id) ?? []),
       getWorkload(cell.workload).expected,
       plan,
+      ctx.pg.dataDir,
     );
     if (!r.complete)
       ctx.progress.note(

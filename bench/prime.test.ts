@@ -1,4 +1,4 @@
-import { primed, primeEstimateSeconds } from './prime';
+import { primed, primeEstimateSeconds, stepCost } from './prime';
 
 describe('priming the mini-cluster', () => {
   it('is done only when every instance reached the target', () => {
@@ -12,5 +12,12 @@ describe('priming the mini-cluster', () => {
     expect(primeEstimateSeconds({ requestsPerInstance: 10, maxSeconds: 2 }, 1)).toBe(1);
     expect(primeEstimateSeconds({ requestsPerInstance: 5000, maxSeconds: 15 }, 6)).toBe(12);
     expect(primeEstimateSeconds({ requestsPerInstance: 10_000, maxSeconds: 15 }, 6)).toBe(15);
+  });
+
+  it('turns one step into CPU per response, and says nothing for a step without responses', () => {
+    const usage = { wallSeconds: 1, serverSeconds: 0.3, postgresSeconds: 0.12, loadgenSeconds: 0.1, machineBusySeconds: 1 };
+    expect(stepCost(2000, usage)).toEqual({ responses: 2000, serverCpuUs: 150, postgresCpuUs: 60 });
+    expect(stepCost(2000, { ...usage, postgresSeconds: null })?.postgresCpuUs).toBeNull();
+    expect(stepCost(0, usage)).toBeNull();
   });
 });

@@ -11,6 +11,7 @@
 // costs) over-predicted it 3-10x. Priming also fills every instance's pool (PG_POOL_MAX backends,
 // each a fork plus a SCRAM handshake charged to Postgres' budget) before any budgeted round.
 import type autocannon from 'autocannon';
+import { CpuMeter, type CpuUsage } from './cost';
 import { fire } from './fire';
 import type { InstanceGroup } from './fleet';
 import type { CellPlan } from './scenarios';
@@ -25,11 +26,27 @@ export interface PrimePlan {
 /** What priming did for one instance group: recorded with the cells, so the report can show it. */
 export interface PrimeRecord {
   fleetKey: string;
+  variant: string;
   /** Responses per instance, in instance order. */
   responses: number[];
   seconds: number;
   /** Every instance reached requestsPerInstance. */
   complete: boolean;
+  /**
+   * What a request cost over the last (warmest) step: the same processes, unbudgeted, seconds before
+   * the budgeted rounds. The mini-cluster check feeds the model these: on a shared VM a CPU-second
+   * buys different work from one minute to the next (the same warm instance read 78 and 125 µs per
+   * /auth/me 10 minutes apart on 2026-12-01), so costs measured minutes earlier in another scenario
+   * mix the neighbours' load into the model's error. Null when the step answered nothing.
+   */
+  cost: PrimeCost | null;
+}
+
+export interface PrimeCost {
+  responses: number;
+  serverCpuUs: number;
+  /** Null with an external Postgres (DATABASE_URL): its CPU is not measurable from here. */
+  postgresCpuUs: number | null;
 }
 
 /** One short step of load at a time, so priming stops soon after the slowest instance is warm. */
@@ -63,19 +80,36 @@ export async function primeInstances(
   requestsFor: (connection: number) => autocannon.Request[],
   expected: number[],
   plan: PrimePlan,
+  postgresDataDir: string | null,
 ): Promise<PrimeRecord> {
   const instances = g.instances.slice(0, cell.instances);
   const responses = instances.map(() => 0);
+  const meter = new CpuMeter(
+    instances.map((i) => i.pid),
+    postgresDataDir,
+  );
+  let cost: PrimeCost | null = null;
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   while (!primed(responses, plan.requestsPerInstance) && elapsed() < plan.maxSeconds) {
     const r = await fire(
       { urls: instances.map((i) => i.url), connections: cell.connections, seconds: STEP_SECONDS, requestsFor, expected, outcome: cell.outcome },
-      () => null,
+      () => meter.sample(),
     );
     r.perUrl.forEach((n, i) => {
       responses[i] += n;
     });
+    cost = stepCost(r.responses, CpuMeter.usage(r.before, r.after));
   }
-  return { fleetKey: cell.fleetKey, responses, seconds: elapsed(), complete: primed(responses, plan.requestsPerInstance) };
+  return { fleetKey: cell.fleetKey, variant: cell.variant.name, responses, seconds: elapsed(), complete: primed(responses, plan.requestsPerInstance), cost };
+}
+
+/** Per-request CPU of one step (null when it answered nothing). */
+export function stepCost(responses: number, usage: CpuUsage): PrimeCost | null {
+  if (responses <= 0) return null;
+  return {
+    responses,
+    serverCpuUs: (usage.serverSeconds * 1e6) / responses,
+    postgresCpuUs: usage.postgresSeconds === null ? null : (usage.postgresSeconds * 1e6) / responses,
+  };
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readResults } from '../results';
 import type { CellMetrics } from './metrics';
 import { type ModelContext, modelContext } from './model';
-import { calibratedCost, knee, predictions, scalingBudget, scalingCells, scalingHeadline, scalingSection, throttling } from './section-scaling';
+import { calibratedCost, checkCost, knee, predictions, scalingBudget, scalingCells, scalingHeadline, scalingSection, throttling } from './section-scaling';
 
 // Results from before CPU budgets (the committed reference run with its budget records removed):
 // their scaling must be labelled unbudgeted, never read as the mini-cluster.
@@ -116,5 +116,35 @@ describe('model predictions beside the mini-cluster', () => {
     const p6 = predictions(ctx, x6, b);
     expect(p6.calibrated).toMatchObject({ rps: 2000, limitedBy: 'postgres' });
     expect(p6.calibratedError).toBeCloseTo(-0.1);
+  });
+
+  it('prefers the costs the same instances showed in their last priming step, seconds before the budgets', () => {
+    // The workloads cell said 200 µs; priming, on these instances a moment before the budgets, 150 µs
+    // server and 120 µs Postgres: 0.15 core / 150 µs = 1000 req/s at N = 1 (measured 500: -50 %).
+    const primed = {
+      ...b,
+      primed: [
+        {
+          fleetKey: 'scaling/session',
+          variant: 'session',
+          responses: [1],
+          seconds: 1,
+          complete: true,
+          cost: { responses: 900, serverCpuUs: 150, postgresCpuUs: 120 },
+        },
+      ],
+    };
+    const y1 = { ...x1, cell: { ...x1.cell, budget: primed } } as unknown as CellMetrics;
+    const y6 = { ...x6, cell: { ...x6.cell, budget: primed } } as unknown as CellMetrics;
+    expect(checkCost(ctx, y1)).toEqual({ cost: { serverCpuUs: 150, postgresCpuUs: 120 }, source: 'priming' });
+    expect(predictions(ctx, y1, b)).toMatchObject({ unbudgeted: { rps: 1000, limitedBy: 'app' }, unbudgetedError: -0.5, source: 'priming' });
+    // x6: app 6000 req/s, Postgres 0.2 core / 120 µs = 1667 req/s; the calibrated model keeps priming's Postgres side too.
+    expect(predictions(ctx, y6, b).unbudgeted).toMatchObject({ limitedBy: 'postgres' });
+    expect(calibratedCost(ctx, y6)).toEqual({ serverCpuUs: 300, postgresCpuUs: 120 });
+    // A step that answered nothing (cost null), or an external Postgres (postgresCpuUs null, taken from the cells).
+    const none = { ...b, primed: [{ ...primed.primed[0], cost: null }] };
+    expect(checkCost(ctx, { ...x1, cell: { ...x1.cell, budget: none } } as unknown as CellMetrics)?.source).toBe('cells');
+    const external = { ...b, primed: [{ ...primed.primed[0], cost: { responses: 900, serverCpuUs: 150, postgresCpuUs: null } }] };
+    expect(checkCost(ctx, { ...x1, cell: { ...x1.cell, budget: external } } as unknown as CellMetrics)?.cost).toEqual({ serverCpuUs: 150, postgresCpuUs: 100 });
   });
 });

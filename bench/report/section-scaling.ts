@@ -103,12 +103,29 @@ export function modelCost(
 }
 
 /**
+ * The costs the mini-cluster check starts from: what a request cost the very same instances,
+ * unbudgeted, in the last step of their priming, seconds before the budgeted rounds (bench/prime.ts
+ * says why not the workloads cells of minutes earlier). Results without them (older runs, a step
+ * that answered nothing, an external Postgres for the Postgres side) fall back to modelCost.
+ */
+export function checkCost(ctx: ModelContext, m: CellMetrics): { cost: RequestCost; source: 'priming' | 'cells' } | null {
+  const b = m.cell.budget;
+  const primed = b && b.mode !== 'none' ? b.primed?.find((p) => p.variant === m.cell.variant)?.cost : undefined;
+  const base = modelCost(ctx, m.cell.variant, m.cell.workload);
+  if (primed) {
+    const postgresCpuUs = primed.postgresCpuUs ?? base?.cost.postgresCpuUs;
+    if (postgresCpuUs !== undefined) return { cost: { serverCpuUs: primed.serverCpuUs, postgresCpuUs }, source: 'priming' };
+  }
+  return base ? { cost: base.cost, source: 'cells' } : null;
+}
+
+/**
  * The model with its app side calibrated at N = 1 of the mini-cluster (capacity-model.ts
  * calibrateApp): null for N = 1 itself (it is the input, not a prediction) and without a valid x1.
  */
 export function calibratedCost(ctx: ModelContext, m: CellMetrics): RequestCost | null {
   if (m.cell.instances === 1) return null;
-  const base = modelCost(ctx, m.cell.variant, m.cell.workload);
+  const base = checkCost(ctx, m);
   const one = ctx.find('scaling', m.cell.workload, m.cell.variant, 1);
   if (!base || !one?.cell.valid || one.serverCpuUs === null) return null;
   return calibrateApp(base.cost, one.serverCpuUs);
@@ -118,12 +135,12 @@ export function calibratedCost(ctx: ModelContext, m: CellMetrics): RequestCost |
 export function predictions(ctx: ModelContext, m: CellMetrics, b: Budgeted) {
   const shape = { instances: m.cell.instances, instanceCores: b.instanceCores, postgresCores: b.postgresCores };
   const perInstance = ctx.results.variants.find((v) => v.name === m.cell.variant)?.perInstanceState;
-  const base = perInstance ? null : modelCost(ctx, m.cell.variant, m.cell.workload);
+  const base = perInstance ? null : checkCost(ctx, m);
   const cal = perInstance ? null : calibratedCost(ctx, m);
   const unbudgeted = base ? predictMiniCluster(base.cost, shape) : null;
   const calibrated = cal ? predictMiniCluster(cal, shape) : null;
   const err = (p: { rps: number } | null) => (p && m.cell.valid ? relativeError(p.rps, m.rps.median) : null);
-  return { unbudgeted, calibrated, unbudgetedError: err(unbudgeted), calibratedError: err(calibrated) };
+  return { unbudgeted, calibrated, unbudgetedError: err(unbudgeted), calibratedError: err(calibrated), source: base?.source ?? null };
 }
 
 function saturation(m: CellMetrics, cores: number): string {
@@ -229,22 +246,32 @@ function agreementBlocks(ctx: ModelContext, cells: CellMetrics[], b: Budgeted, c
   const band = pct(AGREEMENT_BAND, 0);
   const said = (a: ReturnType<typeof agreement>) =>
     a.of === 0 ? 'no cell to check' : `**${a.within} of ${a.of}** cells within ±${band} (median error ${signedPct(a.median)})`;
-  // What a budgeted CPU-second bought at N = 1, against the unbudgeted cells the model is fed.
+  // What a budgeted CPU-second bought at N = 1, against the unbudgeted costs the check is fed.
   const x1 = [...new Set(modelled.map((m) => m.cell.variant))].flatMap((v) => {
     const one = ctx.find('scaling', modelled[0].cell.workload, v, 1);
-    const base = modelCost(ctx, v, modelled[0].cell.workload);
-    if (!one?.cell.valid || one.serverCpuUs === null || !base || base.source.startsWith('scaling')) return [];
+    const base = one ? checkCost(ctx, one) : null;
+    if (
+      !one?.cell.valid ||
+      one.serverCpuUs === null ||
+      !base ||
+      (base.source === 'cells' && modelCost(ctx, v, one.cell.workload)?.source.startsWith('scaling'))
+    )
+      return [];
     return [`\`${v}\` ${num(one.serverCpuUs)} µs against ${num(base.cost.serverCpuUs)} (${ratio(one.serverCpuUs / base.cost.serverCpuUs)})`];
   });
-  // Where Postgres' budget was the limit, what a request cost it there against the unbudgeted cells.
+  // Where Postgres' budget was the limit, what a request cost it there against unbudgeted.
   const pgSaturated = modelled.flatMap((m) => {
-    const base = modelCost(ctx, m.cell.variant, m.cell.workload);
+    const base = checkCost(ctx, m);
     const used = m.utilisation.postgres === null ? 0 : m.utilisation.postgres / b.postgresCores;
     if (!base || m.postgresCpuUs === null || base.cost.postgresCpuUs < NO_QUERY_US || used < SATURATED_BUDGET_SHARE) return [];
     return [
       `\`${m.cell.variant}\` x${m.cell.instances} ${num(m.postgresCpuUs)} µs against ${num(base.cost.postgresCpuUs)} (${ratio(m.postgresCpuUs / base.cost.postgresCpuUs)})`,
     ];
   });
+  const sources = new Set(preds.map((x) => x.p.source).filter((x) => x !== null));
+  const sourceText = sources.has('priming')
+    ? `the costs measured on the same instances, unbudgeted, in the last second of their priming, seconds before the budgets (a shared VM's CPU-second buys different work from one minute to the next, so costs from the workloads cells of minutes earlier would mix that drift into the error)${sources.has('cells') ? '; where priming measured nothing, the workloads cells' : ''}`
+    : 'the workloads cells (one instance, unbudgeted)';
   // Each batch primed its own instance groups: collected from every cell's record, once per group.
   const primed = [
     ...new Map(cells.flatMap((m) => (m.cell.budget && m.cell.budget.mode !== 'none' ? (m.cell.budget.primed ?? []) : [])).map((p) => [p.fleetKey, p])).values(),
@@ -260,7 +287,7 @@ function agreementBlocks(ctx: ModelContext, cells: CellMetrics[], b: Budgeted, c
   return [
     {
       kind: 'paragraph',
-      text: `**How far the model holds.** From the unbudgeted costs alone: ${said(unb)}. With the app side calibrated at N = 1 (server CPU per request measured in the budgeted x1 cell, Postgres per request still from the unbudgeted cells; N = 1 is its input, so only N > 1 is a prediction): ${said(cal)}. ${
+      text: `**How far the model holds.** From unbudgeted costs alone (${sourceText}): ${said(unb)}. With the app side calibrated at N = 1 (server CPU per request measured in the budgeted x1 cell, Postgres per request still unbudgeted; N = 1 is its input, so only N > 1 is a prediction): ${said(cal)}. ${
         x1.length ? `Server CPU per request at N = 1 under the budget: ${x1.join(', ')}. ` : ''
       }${pgSaturated.length ? `Postgres CPU per request where its budget was ≥ ${pct(SATURATED_BUDGET_SHARE, 0)} used: ${pgSaturated.join(', ')}. ` : ''}${primeText} The model counts CPU only and assumes every group gets its whole budget and that a CPU-second buys the same work everywhere; ${
         busy
