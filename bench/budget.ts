@@ -94,6 +94,18 @@ export class GroupBudget {
     return { postgres: throttleDelta(a.postgres, b.postgres), servers: b.servers.map((s, i) => throttleDelta(a.servers[i], s)) };
   }
 
+  /** Lifts every quota of the group, processes staying where they are (resume() puts them back). */
+  suspend(): void {
+    this.cg.group(this.postgres.name, null);
+    for (const g of this.servers.values()) this.cg.group(g.name, null);
+  }
+
+  resume(): void {
+    if (this.record.mode === 'none') return;
+    this.cg.group(this.postgres.name, this.record.postgresCores);
+    for (const g of this.servers.values()) this.cg.group(g.name, this.record.instanceCores);
+  }
+
   release(): void {
     this.cg.release(this.postgres);
     this.cg.release(this.loadgen);

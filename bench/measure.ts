@@ -14,7 +14,7 @@ import type { Profile } from './profiles';
 import type { Progress } from './progress';
 import type { CellRecord, RunRecord } from './results';
 import type { CellPlan, GroupPlan } from './scenarios';
-import { type PrimePlan, type PrimeRecord, primeInstances } from './prime';
+import { type PrimePlan, type PrimeRecord, primeInstances, rewarm } from './prime';
 import { getWorkload } from './workloads';
 
 export const PER_RUN_OVERHEAD_SECONDS = 0.4;
@@ -247,10 +247,31 @@ export async function runGroup(ctx: Ctx, group: GroupPlan): Promise<void> {
     const record = applied.record.mode === 'none' ? applied.record : { ...applied.record, primed: primedGroups };
     for (const cell of group.cells) (ctx.records.get(cell.id) as CellRecord).budget = record;
   }
+  // Budgeted rounds start from instances re-warmed unbudgeted (PrimePlan.beforeEachRunSeconds says
+  // why); the budgeted warm-up, discarded anyway, only settles the quotas.
+  const run = async (cell: CellPlan, round: number) => {
+    const credentials = creds.get(cell.id) ?? [];
+    if (round > 0 && budget && group.budget && group.budget.prime.beforeEachRunSeconds > 0) {
+      const g = ctx.groups.get(cell.fleetKey) as InstanceGroup;
+      budget.suspend();
+      try {
+        await rewarm(
+          g.instances.slice(0, cell.instances),
+          cell,
+          cellRequests(ctx, cell, credentials),
+          getWorkload(cell.workload).expected,
+          group.budget.prime.beforeEachRunSeconds,
+        );
+      } finally {
+        budget.resume();
+      }
+    }
+    await runOnce(ctx, group, cell, round, credentials, budget);
+  };
   try {
-    for (const cell of group.cells) await runOnce(ctx, group, cell, 0, creds.get(cell.id) ?? [], budget);
+    for (const cell of group.cells) await run(cell, 0);
     for (let round = 1; round <= group.rounds; round++) {
-      for (const cell of group.cells) await runOnce(ctx, group, cell, round, creds.get(cell.id) ?? [], budget);
+      for (const cell of group.cells) await run(cell, round);
     }
   } finally {
     budget?.release();

@@ -9,9 +9,9 @@ describe('priming the mini-cluster', () => {
   });
 
   it('estimates at least one step and never more than the cap', () => {
-    expect(primeEstimateSeconds({ requestsPerInstance: 10, maxSeconds: 2 }, 1)).toBe(1);
-    expect(primeEstimateSeconds({ requestsPerInstance: 5000, maxSeconds: 15 }, 6)).toBe(12);
-    expect(primeEstimateSeconds({ requestsPerInstance: 10_000, maxSeconds: 15 }, 6)).toBe(15);
+    expect(primeEstimateSeconds({ requestsPerInstance: 10, maxSeconds: 2, beforeEachRunSeconds: 0 }, 1)).toBe(1);
+    expect(primeEstimateSeconds({ requestsPerInstance: 5000, maxSeconds: 15, beforeEachRunSeconds: 0 }, 6)).toBe(12);
+    expect(primeEstimateSeconds({ requestsPerInstance: 10_000, maxSeconds: 15, beforeEachRunSeconds: 0 }, 6)).toBe(15);
   });
 
   it('turns one step into CPU per response, and says nothing for a step without responses', () => {

@@ -13,7 +13,7 @@
 import type autocannon from 'autocannon';
 import { CpuMeter, type CpuUsage } from './cost';
 import { fire } from './fire';
-import type { InstanceGroup } from './fleet';
+import type { Instance, InstanceGroup } from './fleet';
 import type { CellPlan } from './scenarios';
 
 export interface PrimePlan {
@@ -21,6 +21,16 @@ export interface PrimePlan {
   requestsPerInstance: number;
   /** Give up after this long per instance group, and say so (a machine too busy to warm up in time). */
   maxSeconds: number;
+  /**
+   * Unbudgeted load on a cell's own instances right before each of its budgeted rounds (budgets lifted
+   * meanwhile). An instance idles while the other cells of the interleaved group run (up to ~20 s),
+   * and a warm Node instance that idled pays a one-off re-warm on its next burst, ~100-200 ms of CPU
+   * (the JIT's code aged out and recompiled): on 0.15 core that is more than a whole 1 s round.
+   * Measured (bench/budget-probe.ts, one jwt instance, 2026-12-01): budgeted right after 10 s idle
+   * 81, 132, 87, 73 µs per /auth/me; after the same idle and 0.5 s unbudgeted, 72, 82, 85, 74 µs;
+   * unbudgeted 66-74 µs. Unbudgeted cells absorb it in a few ms of their 10,000+ req/s.
+   */
+  beforeEachRunSeconds: number;
 }
 
 /** What priming did for one instance group: recorded with the cells, so the report can show it. */
@@ -47,6 +57,21 @@ export interface PrimeCost {
   serverCpuUs: number;
   /** Null with an external Postgres (DATABASE_URL): its CPU is not measurable from here. */
   postgresCpuUs: number | null;
+}
+
+/**
+ * The short unbudgeted burst before one budgeted round (PrimePlan.beforeEachRunSeconds): the cell's own
+ * instances and requests, nothing recorded.
+ */
+export async function rewarm(
+  instances: Instance[],
+  cell: CellPlan,
+  requestsFor: (connection: number) => autocannon.Request[],
+  expected: number[],
+  seconds: number,
+): Promise<void> {
+  if (seconds <= 0) return;
+  await fire({ urls: instances.map((i) => i.url), connections: cell.connections, seconds, requestsFor, expected, outcome: cell.outcome }, () => null);
 }
 
 /** One short step of load at a time, so priming stops soon after the slowest instance is warm. */

@@ -82,7 +82,7 @@ const PROFILES: Record<ProfileName, Profile> = {
       warmupSeconds: 0.1,
       roundSeconds: 0.3,
       rounds: 1,
-      budget: { postgresCores: 0.2, instanceCores: 0.15, prime: { requestsPerInstance: 200, maxSeconds: 2 } },
+      budget: { postgresCores: 0.2, instanceCores: 0.15, prime: { requestsPerInstance: 200, maxSeconds: 2, beforeEachRunSeconds: 0.1 } },
       variants: ['session', 'jwt', 'session-memory'],
     },
     revocation: { instances: 2, repetitions: 2, untilExpiryRepetitions: 1, boundMs: 200, maxProbesPerInstance: 2000 },
@@ -124,23 +124,26 @@ const PROFILES: Record<ProfileName, Profile> = {
     scaling: {
       instances: [1, 2, 3, 4],
       workload: 'me',
-      // A 0.3 s budgeted warm-up (3 periods) and 3 rounds of 1 s: the median of 3 drops one bad
+      // A 0.2 s budgeted warm-up (2 periods) and 3 rounds of 1 s: the median of 3 drops one bad
       // round. Two were not enough: on 2026-12-01 a budgeted instance's CPU per request swung
       // 229-647 µs between 1 s windows with nothing else changing (bench/budget-probe.ts, one
       // jwt-denylist instance at 0.15 core), and the first round after the budgets often met
       // Postgres busy with background work (0.2-0.38 core while serving jwt-push, which sends it no
-      // query). 24 cells x (0.3 + 3 x 1 + 4 x 0.4 s) = ~2 min.
-      warmupSeconds: 0.3,
+      // query). Each round starts 0.4 s after an unbudgeted re-warm of its instances (PrimePlan
+      // beforeEachRunSeconds: an instance idles while the other cells run, and pays a one-off re-warm
+      // on its next burst, more than a whole round at 0.15 core). 24 cells x (0.2 + 3 x (1 + 0.4) +
+      // 7 x 0.4 s) = ~3 min.
+      warmupSeconds: 0.2,
       roundSeconds: 1,
       rounds: 3,
       // 10,000 unbudgeted requests per instance first. A cold /auth/me path cost 2.5x its warm CPU
       // after 3,000 requests and ~1.1x after 8,000 (bench/prime.ts). 4,000 left the budgeted cells
       // 1.6-2.4x the unbudgeted CPU per request (2026-12-01 default run); one jwt instance primed with
       // ~100,000 then cost 88-97 µs budgeted against 93 unbudgeted, 1,600-1,750 req/s on 0.15 core
-      // where the model says 1,613 (bench/budget-probe.ts). Capped at 8 s per variant (6 variants:
-      // at most 48 s of the run) on a machine too busy to get there; the report says when a variant
-      // stopped short, and the model calibrated at N = 1 absorbs what is left of the warm-up.
-      budget: { postgresCores: 0.2, instanceCores: 0.15, prime: { requestsPerInstance: 10_000, maxSeconds: 8 } },
+      // where the model says 1,613 (bench/budget-probe.ts). Capped at 5 s per variant (6 variants:
+      // at most 30 s of the run; the re-warm before every round finishes what a short priming left)
+      // on a machine too busy to get there; the report says when a variant stopped short.
+      budget: { postgresCores: 0.2, instanceCores: 0.15, prime: { requestsPerInstance: 10_000, maxSeconds: 5, beforeEachRunSeconds: 0.4 } },
     },
     revocation: { instances: 3, repetitions: 10, untilExpiryRepetitions: 3, boundMs: 1000, maxProbesPerInstance: 5000 },
     fanout: { instances: [2, 4, 8, 16, 32], repetitions: 4, boundMs: 2000 },
@@ -166,7 +169,7 @@ const PROFILES: Record<ProfileName, Profile> = {
       warmupSeconds: 2,
       roundSeconds: 5,
       rounds: 4,
-      budget: { postgresCores: 0.15, instanceCores: 0.12, prime: { requestsPerInstance: 10_000, maxSeconds: 40 } },
+      budget: { postgresCores: 0.15, instanceCores: 0.12, prime: { requestsPerInstance: 10_000, maxSeconds: 40, beforeEachRunSeconds: 0.5 } },
     },
     revocation: { instances: 3, repetitions: 30, untilExpiryRepetitions: 10, boundMs: 2000, maxProbesPerInstance: 20000 },
     fanout: { instances: [2, 4, 8, 16, 32], repetitions: 20, boundMs: 3000 },

@@ -113,13 +113,17 @@ function plan(profile: Profile, selection: Selection) {
   return { batches, groups, revocationCells, outages, fanoutSteps, totalRuns, estimate };
 }
 
-/** A budgeted group's unbudgeted priming (bench/prime.ts): one step per instance group, sized by its largest cell. */
+/**
+ * A budgeted group's unbudgeted priming (bench/prime.ts): one step per instance group, sized by its
+ * largest cell, then a re-warm before every measured round of every cell.
+ */
 function primeSeconds(g: GroupPlan): number {
   const budget = g.budget;
   if (!budget) return 0;
   const largest = new Map<string, number>();
   for (const c of g.cells) largest.set(c.fleetKey, Math.max(largest.get(c.fleetKey) ?? 0, c.instances));
-  return [...largest.values()].reduce((s, n) => s + primeEstimateSeconds(budget.prime, n), 0);
+  const rewarm = budget.prime.beforeEachRunSeconds > 0 ? g.cells.length * g.rounds * (budget.prime.beforeEachRunSeconds + PER_RUN_OVERHEAD_SECONDS) : 0;
+  return [...largest.values()].reduce((s, n) => s + primeEstimateSeconds(budget.prime, n), 0) + rewarm;
 }
 
 function duration(seconds: number): string {

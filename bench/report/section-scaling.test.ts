@@ -77,7 +77,7 @@ describe('model predictions beside the mini-cluster', () => {
     periodUs: 100_000,
     postgresCores: 0.2,
     instanceCores: 0.15,
-    prime: { requestsPerInstance: 1, maxSeconds: 1 },
+    prime: { requestsPerInstance: 1, maxSeconds: 1, beforeEachRunSeconds: 0 },
   } as const;
   const m = (scenario: string, n: number, rps: number, serverCpuUs: number, postgresCpuUs: number) =>
     ({

@@ -105,12 +105,13 @@ export function modelCost(
 /**
  * The costs the mini-cluster check starts from: what a request cost the very same instances,
  * unbudgeted, in the last step of their priming, seconds before the budgeted rounds (bench/prime.ts
- * says why not the workloads cells of minutes earlier). Results without them (older runs, a step
- * that answered nothing, an external Postgres for the Postgres side) fall back to modelCost.
+ * says why not the workloads cells of minutes earlier). Without them (older runs, a priming that
+ * stopped short of its target, an external Postgres for the Postgres side) modelCost's cells.
  */
 export function checkCost(ctx: ModelContext, m: CellMetrics): { cost: RequestCost; source: 'priming' | 'cells' } | null {
   const b = m.cell.budget;
-  const primed = b && b.mode !== 'none' ? b.primed?.find((p) => p.variant === m.cell.variant)?.cost : undefined;
+  // Only a priming that got every instance to its target: a short one's last second is still JIT warm-up.
+  const primed = b && b.mode !== 'none' ? b.primed?.find((p) => p.variant === m.cell.variant && p.complete)?.cost : undefined;
   const base = modelCost(ctx, m.cell.variant, m.cell.workload);
   if (primed) {
     const postgresCpuUs = primed.postgresCpuUs ?? base?.cost.postgresCpuUs;
@@ -268,21 +269,35 @@ function agreementBlocks(ctx: ModelContext, cells: CellMetrics[], b: Budgeted, c
       `\`${m.cell.variant}\` x${m.cell.instances} ${num(m.postgresCpuUs)} µs against ${num(base.cost.postgresCpuUs)} (${ratio(m.postgresCpuUs / base.cost.postgresCpuUs)})`,
     ];
   });
-  const sources = new Set(preds.map((x) => x.p.source).filter((x) => x !== null));
-  const sourceText = sources.has('priming')
-    ? `the costs measured on the same instances, unbudgeted, in the last second of their priming, seconds before the budgets (a shared VM's CPU-second buys different work from one minute to the next, so costs from the workloads cells of minutes earlier would mix that drift into the error)${sources.has('cells') ? '; where priming measured nothing, the workloads cells' : ''}`
-    : 'the workloads cells (one instance, unbudgeted)';
+  const bySource = (source: 'priming' | 'cells') => [...new Set(preds.filter((x) => x.p.source === source).map((x) => `\`${x.m.cell.variant}\``))];
+  const fromPriming = bySource('priming');
+  const fromCells = bySource('cells');
+  const sourceText = [
+    fromPriming.length
+      ? `${fromPriming.join(', ')}: measured on the same instances, unbudgeted, in the last second of their priming, seconds before the budgets (a shared VM's CPU-second buys different work from one minute to the next)`
+      : '',
+    fromCells.length
+      ? `${fromCells.join(', ')}: the workloads cells (one instance, unbudgeted, minutes earlier${fromPriming.length ? '; their priming stopped short, so its last second was still warming up' : ''})`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   // Each batch primed its own instance groups: collected from every cell's record, once per group.
   const primed = [
     ...new Map(cells.flatMap((m) => (m.cell.budget && m.cell.budget.mode !== 'none' ? (m.cell.budget.primed ?? []) : [])).map((p) => [p.fleetKey, p])).values(),
   ];
   const short = primed.filter((p) => !p.complete);
+  const rewarmed = (b.prime.beforeEachRunSeconds ?? 0) > 0;
   const primeText = primed.length
     ? `Before the budgets were applied every instance was primed unbudgeted (\`bench/prime.ts\`): ${b.prime.requestsPerInstance} requests each, at most ${b.prime.maxSeconds} s per variant${
         short.length
-          ? `; **${short.map((p) => `${p.fleetKey.replace('scaling/', '')} stopped at ${int(Math.min(...p.responses))}`).join(', ')}** (the machine was too busy): the first budgeted rounds of ${short.length > 1 ? 'these variants' : 'this variant'} still include some JIT warm-up`
+          ? `; ${short.map((p) => `${p.fleetKey.replace('scaling/', '')} stopped at ${int(Math.min(...p.responses))}`).join(', ')} (the machine was too busy)${rewarmed ? '' : `: the first budgeted rounds of ${short.length > 1 ? 'these variants' : 'this variant'} still include some JIT warm-up`}`
           : ', and every instance got there'
-      }. Without it (results before 2026-12-01) a cold instance spent its 0.15 core compiling the request path: the model over-predicted every row 3-10x.`
+      }${
+        rewarmed
+          ? `; and every budgeted round began right after ${b.prime.beforeEachRunSeconds} s of unbudgeted load on its own instances, budgets lifted meanwhile (an instance that idled while the other cells ran pays a one-off re-warm of ~100-200 ms of CPU on its next burst: more than a whole round at ${b.instanceCores} core)`
+          : ''
+      }. Without priming (results before 2026-12-01) a cold instance spent its ${b.instanceCores} core compiling the request path: the model over-predicted every row 3-10x.`
     : 'These cells were not primed before the budgets: a cold instance spends its budget compiling the request path (JIT), so its first rounds cost several times the warm CPU per request.';
   return [
     {
