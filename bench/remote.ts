@@ -235,6 +235,8 @@ export async function runRemote(o: RemoteRunOptions): Promise<{ dir: string; res
       'database work per request (transactions, table reads, rows written): the bench reads Postgres statistics of databases it created',
       ...(o.selection.scaling ? ['the scaling scenario: it starts 1..N instances itself'] : []),
       ...(o.selection.outage ? ['the outage scenario: it stops and restarts Postgres'] : []),
+      ...(o.selection.floor ? ['the floor scenario: it starts minimal servers beside its own instances of ours'] : []),
+      ...(o.selection.pgbouncer ? ['the PgBouncer leg: it starts PgBouncer and instances behind it'] : []),
     ],
     notes: [],
     valid: true,

@@ -90,12 +90,13 @@ function select(args: Args): Selection {
     outage: !args.only || args.only.includes('outage'),
     fanout: !args.only || args.only.includes('fanout'),
     pgbouncer: !args.only || args.only.includes('pgbouncer'),
+    floor: !args.only || args.only.includes('floor'),
     variants: VARIANTS.filter((v) => !args.variants || args.variants.includes(v.name)),
   };
 }
 
 /** Scenarios `--only` can name besides workloads. */
-const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage', 'fanout', 'pgbouncer'];
+const SCENARIO_FLAGS = ['scaling', 'revocation', 'outage', 'fanout', 'pgbouncer', 'floor'];
 
 /** What a profile and selection will run, and how many seconds of load that is (start-ups excluded). */
 function plan(profile: Profile, selection: Selection) {

@@ -5,7 +5,7 @@ import { VARIANTS } from '../variants';
 import { groupOf } from '../profile';
 
 describe('the floor scenario', () => {
-  const all = { workloads: ['public', 'me'] as const, scaling: false, revocation: false, outage: false, fanout: false, variants: VARIANTS };
+  const all = { workloads: ['public', 'me'] as const, scaling: false, revocation: false, outage: false, fanout: false, floor: true, variants: VARIANTS };
 
   it('interleaves ours with the floors; every floor shares the database of an earlier group that issues its credentials', () => {
     const [batch, ...more] = floorScenario.plan(getProfile('smoke'), { ...all, workloads: [...all.workloads] });
@@ -22,8 +22,10 @@ describe('the floor scenario', () => {
     expect(batch.groups.flatMap((g) => g.cells).every((c) => c.scenario === 'floor' && !c.dbAccounting)).toBe(true);
   });
 
-  it('is not planned when --only or --variants leave out what it compares', () => {
-    expect(floorScenario.plan(getProfile('smoke'), { ...all, workloads: ['me'] })).toEqual([]);
+  it('is planned on its own (--only floor), and not when --only or --variants leave it out', () => {
+    expect(floorScenario.plan(getProfile('smoke'), { ...all, workloads: [] })).toHaveLength(1);
+    expect(floorScenario.plan(getProfile('smoke'), { ...all, workloads: ['public', 'me'], floor: false })).toEqual([]);
+    expect(floorScenario.plan(getProfile('smoke'), { ...all, workloads: ['public', 'me'], floor: undefined })).toEqual([]);
     expect(
       floorScenario.plan(getProfile('smoke'), { ...all, workloads: ['public', 'me'], variants: VARIANTS.filter((v) => v.name !== 'session-cached') }),
     ).toEqual([]);

@@ -15,14 +15,9 @@ export const floorScenario: Scenario = {
   method:
     'Our servers and minimal peers written in this repository (bench/floor/: plain Koa with one route; plus one jsonwebtoken verify with a KeyObject; plus SHA-256 of the cookie and one prepared SELECT by primary key) on one instance each, interleaved round by round. A floor server shares the database of the server that issued its credentials. `jwt-metrics-on` and `jwt-metrics-off` are the jwt server with METRICS_ENABLED=1 and 0, started alike (neither logs the users in, both serve only `public`): their difference is the cost of /metrics per request.',
   plan(profile, selection) {
-    // Runs with the default selection (all workloads), not when --only or --variants narrow it.
-    const wanted: WorkloadName[] = ['public', 'me'];
-    if (
-      !wanted.every((w) => selection.workloads.includes(w)) ||
-      !['jwt', 'session', 'session-cached'].every((v) => selection.variants.some((x) => x.name === v))
-    ) {
-      return [];
-    }
+    // Selected by default and by `--only floor` (on its own: `--only floor --profile full` gives the
+    // targets their longer rounds without the rest); needs the three variants it compares.
+    if (!selection.floor || !['jwt', 'session', 'session-cached'].every((v) => selection.variants.some((x) => x.name === v))) return [];
     const spec = (variant: Variant, extra: Partial<InstanceGroupSpec> = {}): InstanceGroupSpec => ({
       key: `floor/${variant.name}`,
       variant,

@@ -101,6 +101,8 @@ export interface Selection {
   fanout: boolean;
   /** The PgBouncer leg (scenarios/pgbouncer.ts); absent = not selected. */
   pgbouncer?: boolean;
+  /** Ours against the floor servers (scenarios/floor.ts); absent = not selected. */
+  floor?: boolean;
   variants: Variant[];
 }
 
