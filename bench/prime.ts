@@ -25,7 +25,8 @@ export interface PrimePlan {
    * Unbudgeted load on a cell's own instances right before each of its budgeted rounds (budgets lifted
    * meanwhile). An instance idles while the other cells of the interleaved group run (up to ~20 s),
    * and a warm Node instance that idled pays a one-off re-warm on its next burst, ~100-200 ms of CPU
-   * (the JIT's code aged out and recompiled): on 0.15 core that is more than a whole 1 s round.
+   * (what V8 does meanwhile is not pinned down: a run with --no-flush-bytecode was as noisy): on
+   * 0.15 core that is more than a whole 1 s round.
    * Measured (bench/budget-probe.ts, one jwt instance, 2026-12-01): budgeted right after 10 s idle
    * 81, 132, 87, 73 µs per /auth/me; after the same idle and 0.5 s unbudgeted, 72, 82, 85, 74 µs;
    * unbudgeted 66-74 µs. Unbudgeted cells absorb it in a few ms of their 10,000+ req/s.
