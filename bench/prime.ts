@@ -12,7 +12,7 @@
 // each a fork plus a SCRAM handshake charged to Postgres' budget) before any budgeted round.
 import type autocannon from 'autocannon';
 import { CpuMeter, type CpuUsage } from './cost';
-import { fire } from './fire';
+import { type FireSpec, fire } from './fire';
 import type { Instance, InstanceGroup } from './fleet';
 import type { CellPlan } from './scenarios';
 
@@ -72,7 +72,12 @@ export async function rewarm(
   seconds: number,
 ): Promise<void> {
   if (seconds <= 0) return;
-  await fire({ urls: instances.map((i) => i.url), connections: cell.connections, seconds, requestsFor, expected, outcome: cell.outcome }, () => null);
+  await fire(cellLoad(instances, cell, requestsFor, expected, seconds), () => null);
+}
+
+/** The cell's own load (its connections, requests and statuses) on `instances`, unbudgeted or not. */
+function cellLoad(instances: Instance[], cell: CellPlan, requestsFor: FireSpec['requestsFor'], expected: number[], seconds: number): FireSpec {
+  return { urls: instances.map((i) => i.url), connections: cell.connections, seconds, requestsFor, expected, outcome: cell.outcome };
 }
 
 /** One short step of load at a time, so priming stops soon after the slowest instance is warm. */
@@ -118,10 +123,7 @@ export async function primeInstances(
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   while (!primed(responses, plan.requestsPerInstance) && elapsed() < plan.maxSeconds) {
-    const r = await fire(
-      { urls: instances.map((i) => i.url), connections: cell.connections, seconds: STEP_SECONDS, requestsFor, expected, outcome: cell.outcome },
-      () => meter.sample(),
-    );
+    const r = await fire(cellLoad(instances, cell, requestsFor, expected, STEP_SECONDS), () => meter.sample());
     r.perUrl.forEach((n, i) => {
       responses[i] += n;
     });

@@ -1,7 +1,7 @@
 // Our production-grade servers against the minimum (ISSUE 11): the floor cells of the same run,
 // what ours cost over them per request, the targets as pass/FAIL, what /metrics costs, the
 // servers' own counters (session-cached hit ratio, round trips per request) and start-up to ready.
-import { CONFIDENCE, type RatioInterval, ratioInterval, summarize, tCritical } from '../compare';
+import { CONFIDENCE, ratioInterval, summarize, tCritical } from '../compare';
 import type { RunRecord } from '../results';
 import type { CellMetrics } from './metrics';
 import type { Block, ModelContext, Section } from './model';
@@ -29,28 +29,37 @@ function find(ctx: ModelContext, workload: string, variant: string): CellMetrics
 
 const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'pass' : '**FAIL**');
 
+/** An estimate with its 95% interval (NaN bounds: one round, no interval). */
+interface Estimate {
+  value: number;
+  low: number;
+  high: number;
+}
+
 /**
- * pass: the whole 95% interval is at or above the goal; FAIL: the whole interval is below it;
- * otherwise this run cannot tell, and says which side its median ratio fell on.
+ * pass: the whole 95% interval meets the goal (at or above it for `atLeast`, below it for `below`);
+ * FAIL: none of it does; otherwise this run cannot tell, and says which side its estimate fell on.
  */
-export function targetVerdict(r: RatioInterval | null, goal: number): string {
-  if (r === null) return 'n/a';
-  if (!Number.isFinite(r.low) || !Number.isFinite(r.high)) return `${verdict(r.ratio >= goal)} (one round: no interval)`;
-  if (r.low >= goal) return 'pass';
-  if (r.high < goal) return '**FAIL**';
-  return `inconclusive (estimate ${r.ratio >= goal ? 'above' : 'below'} the goal)`;
+export function targetVerdict(e: Estimate | null, goal: number, direction: 'atLeast' | 'below' = 'atLeast'): string {
+  if (e === null) return 'n/a';
+  const meets = (x: number) => (direction === 'atLeast' ? x >= goal : x < goal);
+  if (!Number.isFinite(e.low) || !Number.isFinite(e.high)) return `${verdict(meets(e.value))} (one round: no interval)`;
+  const [worst, best] = direction === 'atLeast' ? [e.low, e.high] : [e.high, e.low];
+  if (meets(worst)) return 'pass';
+  if (!meets(best)) return '**FAIL**';
+  return `inconclusive (estimate ${e.value >= goal ? 'above' : 'below'} the goal)`;
 }
 
 /** Mean of paired per-round differences and its 95% t interval (NaN bounds with one round). */
-export function differenceInterval(d: number[]): { mean: number; low: number; high: number } {
+export function differenceInterval(d: number[]): Estimate {
   const s = summarize(d);
   const half = s.n > 1 ? (tCritical(s.n - 1, CONFIDENCE) * s.sd) / Math.sqrt(s.n) : Number.NaN;
-  return { mean: s.mean, low: s.mean - half, high: s.mean + half };
+  return { value: s.mean, low: s.mean - half, high: s.mean + half };
 }
 
-/** One value per measured round of a cell (NaN where the round gives none; ratioInterval then pairs nothing). */
-function roundValues(m: CellMetrics | undefined, value: (r: RunRecord) => number): number[] {
-  return m ? m.cell.rounds.map(value) : [];
+/** µs of one process group per response, round by round (NaN for a round without a response: ratioInterval then pairs nothing). */
+function usPerResponse(m: CellMetrics | undefined, pick: (r: RunRecord) => number | null): number[] {
+  return m ? m.cell.rounds.map((r) => (r.responses > 0 ? ((pick(r) ?? Number.NaN) / r.responses) * 1e6 : Number.NaN)) : [];
 }
 const div = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? null : a / b);
 
@@ -137,12 +146,12 @@ export function floorSection(ctx: ModelContext): Section | null {
   // between runs; a point estimate near the goal flipped pass/FAIL from run to run.
   const target = (what: string, a: number[], b: number[], goal: number) => {
     const r = a.length > 0 && a.length === b.length ? ratioInterval(a, b, true) : null;
-    const measured = r === null ? '–' : `${r.ratio.toFixed(3)}×${Number.isFinite(r.low) ? ` (95% CI ${r.low.toFixed(2)}–${r.high.toFixed(2)})` : ''}`;
-    return [what, measured, `>= ${goal.toFixed(1)}×`, targetVerdict(r, goal)];
+    const e = r === null ? null : { value: r.ratio, low: r.low, high: r.high };
+    const measured = e === null ? '–' : `${e.value.toFixed(3)}×${Number.isFinite(e.low) ? ` (95% CI ${e.low.toFixed(2)}–${e.high.toFixed(2)})` : ''}`;
+    return [what, measured, `>= ${goal.toFixed(1)}×`, targetVerdict(e, goal)];
   };
   const rps = (w: string, v: string) => get(w, v)?.rpsRounds ?? [];
-  const cpu = (w: string, v: string, pick: (r: RunRecord) => number | null) =>
-    roundValues(get(w, v), (r) => (r.responses > 0 ? (pick(r) ?? Number.NaN) / r.responses : Number.NaN));
+  const cpu = (w: string, v: string, pick: (r: RunRecord) => number | null) => usPerResponse(get(w, v), pick);
   const server = (r: RunRecord) => r.cpu.serverSeconds;
   const postgres = (r: RunRecord) => r.cpu.postgresSeconds;
   // The twin started like the metrics-off one (floor-variants.ts); runs before it compared `jwt`.
@@ -150,17 +159,10 @@ export function floorSection(ctx: ModelContext): Section | null {
   const metricsOff = get('public', 'jwt-metrics-off');
   // The two cells run interleaved, round i after round i: the per-round difference cancels the
   // machine's drift, and its mean and t interval are the figure and its noise.
-  const roundCost = (c: CellMetrics | undefined, i: number) => {
-    const r = c?.cell.rounds[i];
-    return r && r.responses > 0 ? (r.cpu.serverSeconds / r.responses) * 1e6 : null;
-  };
-  const differences = (metricsOn?.cell.rounds ?? [])
-    .map((_, i) => {
-      const on = roundCost(metricsOn, i);
-      const off = roundCost(metricsOff, i);
-      return on === null || off === null ? null : on - off;
-    })
-    .filter((d): d is number => d !== null);
+  const off = usPerResponse(metricsOff, server);
+  const differences = usPerResponse(metricsOn, server)
+    .map((on, i) => on - (off[i] ?? Number.NaN))
+    .filter((d) => Number.isFinite(d));
   const metricsCost = differences.length > 0 ? differenceInterval(differences) : null;
   const targets: string[][] = [
     target("`/products` req/s vs the floor's public route", rps('public', 'jwt'), rps('public', 'floor-public'), 0.9),
@@ -172,17 +174,9 @@ export function floorSection(ctx: ModelContext): Section | null {
       '/metrics: server CPU per `public` request, metrics on minus off',
       metricsCost === null
         ? '–'
-        : `${metricsCost.mean.toFixed(1)} µs${Number.isFinite(metricsCost.low) ? ` (95% CI ${metricsCost.low.toFixed(1)} to ${metricsCost.high.toFixed(1)})` : ''}`,
+        : `${metricsCost.value.toFixed(1)} µs${Number.isFinite(metricsCost.low) ? ` (95% CI ${metricsCost.low.toFixed(1)} to ${metricsCost.high.toFixed(1)})` : ''}`,
       `< ${METRICS_COST_TARGET_US} µs`,
-      metricsCost === null
-        ? 'n/a'
-        : !Number.isFinite(metricsCost.low)
-          ? `${verdict(metricsCost.mean < METRICS_COST_TARGET_US)} (one round: no interval)`
-          : metricsCost.high < METRICS_COST_TARGET_US
-            ? 'pass'
-            : metricsCost.low >= METRICS_COST_TARGET_US
-              ? '**FAIL**'
-              : `inconclusive (estimate ${metricsCost.mean < METRICS_COST_TARGET_US ? 'below' : 'above'} the goal)`,
+      targetVerdict(metricsCost, METRICS_COST_TARGET_US, 'below'),
     ],
   ];
   const startup = ctx.results.runtime?.startup;

@@ -87,18 +87,21 @@ export function knee(ctx: ModelContext, rows: CellMetrics[]): { instances: numbe
   return null;
 }
 
+const WORKLOADS_SOURCE = 'workloads-scenario cells: one instance, unbudgeted';
+const X1_SOURCE = 'scaling x1 cells: one budgeted instance';
+
 /** Per-request costs the model starts from: the variant's single-instance `me` cell of the workloads scenario, else scaling x1. */
 export function modelCost(
   ctx: ModelContext,
   variant: string,
   workload: string,
-): { cost: RequestCost & { dbRoundTrips: number | null }; source: string } | null {
+): { cost: RequestCost & { dbRoundTrips: number | null }; source: typeof WORKLOADS_SOURCE | typeof X1_SOURCE } | null {
   const w = ctx.find('workloads', workload, variant);
   const pick = w?.cell.valid && w.serverCpuUs !== null && w.postgresCpuUs !== null ? w : ctx.find('scaling', workload, variant, 1);
   if (!pick?.cell.valid || pick.serverCpuUs === null || pick.postgresCpuUs === null) return null;
   return {
     cost: { serverCpuUs: pick.serverCpuUs, postgresCpuUs: pick.postgresCpuUs, dbRoundTrips: pick.db?.xacts ?? w?.db?.xacts ?? null },
-    source: pick === w ? 'workloads-scenario cells: one instance, unbudgeted' : 'scaling x1 cells: one budgeted instance',
+    source: pick === w ? WORKLOADS_SOURCE : X1_SOURCE,
   };
 }
 
@@ -106,9 +109,10 @@ export function modelCost(
  * The costs the mini-cluster check starts from: what a request cost the very same instances,
  * unbudgeted, in the last step of their priming, seconds before the budgeted rounds (bench/prime.ts
  * says why not the workloads cells of minutes earlier). Without them (older runs, a priming that
- * stopped short of its target, an external Postgres for the Postgres side) modelCost's cells.
+ * stopped short of its target, an external Postgres for the Postgres side) modelCost's cells: the
+ * workloads cells ('cells'), or without them the budgeted x1 cells ('x1').
  */
-export function checkCost(ctx: ModelContext, m: CellMetrics): { cost: RequestCost; source: 'priming' | 'cells' } | null {
+export function checkCost(ctx: ModelContext, m: CellMetrics): { cost: RequestCost; source: 'priming' | 'cells' | 'x1' } | null {
   const b = m.cell.budget;
   // Only a priming that got every instance to its target: a short one's last second is still JIT warm-up.
   const primed = b && b.mode !== 'none' ? b.primed?.find((p) => p.variant === m.cell.variant && p.complete)?.cost : undefined;
@@ -117,7 +121,8 @@ export function checkCost(ctx: ModelContext, m: CellMetrics): { cost: RequestCos
     const postgresCpuUs = primed.postgresCpuUs ?? base?.cost.postgresCpuUs;
     if (postgresCpuUs !== undefined) return { cost: { serverCpuUs: primed.serverCpuUs, postgresCpuUs }, source: 'priming' };
   }
-  return base ? { cost: base.cost, source: 'cells' } : null;
+  if (!base) return null;
+  return { cost: base.cost, source: base.source === X1_SOURCE ? 'x1' : 'cells' };
 }
 
 /**
@@ -251,13 +256,8 @@ function agreementBlocks(ctx: ModelContext, cells: CellMetrics[], b: Budgeted, c
   const x1 = [...new Set(modelled.map((m) => m.cell.variant))].flatMap((v) => {
     const one = ctx.find('scaling', modelled[0].cell.workload, v, 1);
     const base = one ? checkCost(ctx, one) : null;
-    if (
-      !one?.cell.valid ||
-      one.serverCpuUs === null ||
-      !base ||
-      (base.source === 'cells' && modelCost(ctx, v, one.cell.workload)?.source.startsWith('scaling'))
-    )
-      return [];
+    // Against x1 itself (no workloads cells in the run) there is nothing to compare.
+    if (!one?.cell.valid || one.serverCpuUs === null || !base || base.source === 'x1') return [];
     return [`\`${v}\` ${num(one.serverCpuUs)} µs against ${num(base.cost.serverCpuUs)} (${ratio(one.serverCpuUs / base.cost.serverCpuUs)})`];
   });
   // Where Postgres' budget was the limit, what a request cost it there against unbudgeted.
@@ -269,18 +269,22 @@ function agreementBlocks(ctx: ModelContext, cells: CellMetrics[], b: Budgeted, c
       `\`${m.cell.variant}\` x${m.cell.instances} ${num(m.postgresCpuUs)} µs against ${num(base.cost.postgresCpuUs)} (${ratio(m.postgresCpuUs / base.cost.postgresCpuUs)})`,
     ];
   });
-  const bySource = (source: 'priming' | 'cells') => [...new Set(preds.filter((x) => x.p.source === source).map((x) => `\`${x.m.cell.variant}\``))];
+  const bySource = (source: 'priming' | 'cells' | 'x1') => [...new Set(preds.filter((x) => x.p.source === source).map((x) => `\`${x.m.cell.variant}\``))];
   const fromPriming = bySource('priming');
-  const fromCells = bySource('cells');
-  const sourceText = [
-    fromPriming.length
-      ? `${fromPriming.join(', ')}: measured on the same instances, unbudgeted, in the last second of their priming, seconds before the budgets (a shared VM's CPU-second buys different work from one minute to the next)`
-      : '',
-    fromCells.length
-      ? `${fromCells.join(', ')}: the workloads cells (one instance, unbudgeted, minutes earlier${fromPriming.length ? '; their priming stopped short, so its last second was still warming up' : ''})`
-      : '',
-  ]
-    .filter(Boolean)
+  const sources: [string[], string][] = [
+    [
+      fromPriming,
+      "measured on the same instances, unbudgeted, in the last second of their priming, seconds before the budgets (a shared VM's CPU-second buys different work from one minute to the next)",
+    ],
+    [
+      bySource('cells'),
+      `the workloads cells (one instance, unbudgeted, minutes earlier${fromPriming.length ? '; their priming stopped short, so its last second was still warming up' : ''})`,
+    ],
+    [bySource('x1'), 'the budgeted x1 cells (this run has no workloads cells)'],
+  ];
+  const sourceText = sources
+    .filter(([variants]) => variants.length > 0)
+    .map(([variants, how]) => `${variants.join(', ')}: ${how}`)
     .join('; ');
   // Each batch primed its own instance groups: collected from every cell's record, once per group.
   const primed = [
