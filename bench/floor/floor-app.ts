@@ -1,4 +1,12 @@
 import type Koa from 'koa';
+import type { Context } from 'koa';
+
+/**
+ * The response headers ours sends on every response (servers/core/http/security-headers.ts), for the
+ * floors that send them too (FLOOR_HEADERS=ours): the same function, so the same bytes and the same
+ * per-request work (a request id, eight setHeader calls). null: the floor sends none.
+ */
+export type FloorHeaders = ((ctx: Context) => void) | null;
 
 /** One floor server: a Koa app and what to release on shutdown. */
 export interface FloorApp {

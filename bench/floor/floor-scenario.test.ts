@@ -7,18 +7,33 @@ import { groupOf } from '../profile';
 describe('the floor scenario', () => {
   const all = { workloads: ['public', 'me'] as const, scaling: false, revocation: false, outage: false, fanout: false, floor: true, variants: VARIANTS };
 
-  it('interleaves ours with the floors; every floor shares the database of an earlier group that issues its credentials', () => {
+  it('interleaves ours with the floors; every measured server, ours included, gets its credentials from an earlier issuer group', () => {
     const [batch, ...more] = floorScenario.plan(getProfile('smoke'), { ...all, workloads: [...all.workloads] });
     expect(more).toEqual([]);
     expect(batch.groups.map((g) => g.cells.map((c) => c.variant.name))).toEqual([
       ['jwt', 'jwt-metrics-on', 'jwt-metrics-off', 'floor-public'],
-      ['jwt', 'floor-jwt', 'session', 'floor-session', 'session-cached'],
+      ['jwt', 'floor-jwt', 'floor-jwt-headers', 'session', 'floor-session', 'floor-session-headers', 'session-cached'],
     ]);
     const keys = batch.fleet.map((g) => g.key);
     for (const g of batch.fleet) {
       if (g.issuer) expect(keys.indexOf(g.issuer)).toBeLessThan(keys.indexOf(g.key));
       if (g.variant.name.startsWith('floor-')) expect(g.entry).toEqual({ dir: 'bench/floor', name: 'main' });
+      // A floor sends our headers exactly when its name says so.
+      if (g.variant.name.startsWith('floor-')) expect(g.variant.env.FLOOR_HEADERS).toBe(g.variant.name.endsWith('-headers') ? 'ours' : 'none');
     }
+    // Only the issuers log users in: a measured instance of ours has the floor's history (none).
+    const selfIssued = batch.fleet.filter((g) => !g.issuer).map((g) => g.key);
+    expect(selfIssued).toEqual(['floor/jwt-issuer', 'floor/session-issuer', 'floor/session-cached-issuer']);
+    const issuerOf = new Map(batch.fleet.map((g) => [g.key, g.issuer]));
+    expect(issuerOf.get('floor/jwt')).toBe('floor/jwt-issuer');
+    expect(issuerOf.get('floor/floor-jwt')).toBe('floor/jwt-issuer');
+    expect(issuerOf.get('floor/session')).toBe('floor/session-issuer');
+    expect(issuerOf.get('floor/floor-session')).toBe('floor/session-issuer');
+    expect(issuerOf.get('floor/floor-jwt-headers')).toBe('floor/jwt-issuer');
+    expect(issuerOf.get('floor/floor-session-headers')).toBe('floor/session-issuer');
+    expect(issuerOf.get('floor/session-cached')).toBe('floor/session-cached-issuer');
+    // An issuer runs the same server as the instances it issues for.
+    for (const g of batch.fleet.filter((x) => x.key.endsWith('-issuer'))) expect(g.variant.env.AUTH_VARIANT).toBe(g.variant.name.replace(/-issuer$/, ''));
     expect(batch.groups.flatMap((g) => g.cells).every((c) => c.scenario === 'floor' && !c.dbAccounting)).toBe(true);
   });
 

@@ -4,7 +4,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import Koa from 'koa';
-import type { FloorApp } from './floor-app';
+import type { FloorApp, FloorHeaders } from './floor-app';
 
 export interface JwtFloorOptions {
   /** JWT_KEYS of the run ("kid:base64url,..."): the floor verifies with the first key. */
@@ -13,6 +13,7 @@ export interface JwtFloorOptions {
   audience: string;
   variant: string;
   health: Record<string, string>;
+  headers: FloorHeaders;
 }
 
 const UNAUTHORIZED = { error: { code: 'unauthorized', message: 'authentication required' } };
@@ -27,7 +28,9 @@ export function jwtFloor(opts: JwtFloorOptions): FloorApp {
   const key = firstKey(opts.keys);
   const verifyOptions: jwt.VerifyOptions = { algorithms: ['HS256'], issuer: opts.issuer, audience: opts.audience };
   const app = new Koa();
+  const { headers } = opts;
   app.use((ctx) => {
+    if (headers !== null) headers(ctx);
     if (ctx.path === '/healthz') {
       ctx.body = opts.health;
       return;

@@ -4,7 +4,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import type { FloorApp } from './floor-app';
+import { securityHeaders } from '../../servers/core/http/security-headers';
+import type { FloorApp, FloorHeaders } from './floor-app';
 import { jwtFloor } from './jwt-floor';
 import { type Product, publicFloor } from './public-floor';
 import { sessionFloor } from './session-floor';
@@ -39,6 +40,10 @@ async function main(): Promise<void> {
   const variant = process.env.AUTH_VARIANT || `floor-${kind}`;
   const instance = process.env.INSTANCE_ID || `${variant}-${process.pid}`;
   const health = { status: 'ok', strategy: 'floor', variant, instance };
+  // FLOOR_HEADERS=ours: the response headers ours sends, from the same function (floor-app.ts).
+  const headersMode = process.env.FLOOR_HEADERS || 'none';
+  if (headersMode !== 'none' && headersMode !== 'ours') throw new Error(`FLOOR_HEADERS must be none or ours, got "${headersMode}"`);
+  const headers: FloorHeaders = headersMode === 'ours' ? securityHeaders(instance) : null;
   let floor: FloorApp;
   if (kind === 'public') floor = publicFloor(await loadProducts(required('DATABASE_URL')), health);
   else if (kind === 'jwt')
@@ -48,8 +53,9 @@ async function main(): Promise<void> {
       audience: process.env.JWT_AUDIENCE || 'sessions-vs-tokens-api',
       variant,
       health,
+      headers,
     });
-  else if (kind === 'session') floor = sessionFloor({ databaseUrl: required('DATABASE_URL'), variant, health });
+  else if (kind === 'session') floor = sessionFloor({ databaseUrl: required('DATABASE_URL'), variant, health, headers });
   else throw new Error(`FLOOR must be public, jwt or session, got "${kind}"`);
 
   // The same server settings as ours (servers/core/run-server.ts), so only the app differs.

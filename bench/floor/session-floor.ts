@@ -5,12 +5,13 @@
 import { createHash } from 'node:crypto';
 import Koa from 'koa';
 import pg from 'pg';
-import type { FloorApp } from './floor-app';
+import type { FloorApp, FloorHeaders } from './floor-app';
 
 export interface SessionFloorOptions {
   databaseUrl: string;
   variant: string;
   health: Record<string, string>;
+  headers: FloorHeaders;
 }
 
 interface Row {
@@ -34,7 +35,9 @@ export function sessionFloor(opts: SessionFloorOptions): FloorApp {
   // The same pool size as ours (PG_POOL_MAX=10 in the bench).
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
   const app = new Koa();
+  const { headers } = opts;
   app.use(async (ctx) => {
+    if (headers !== null) headers(ctx);
     if (ctx.path === '/healthz') {
       ctx.body = opts.health;
       return;

@@ -14,9 +14,11 @@ const ROWS: { workload: 'public' | 'me'; variant: string; floor: string | null }
   { workload: 'public', variant: 'floor-public', floor: null },
   { workload: 'me', variant: 'jwt', floor: 'floor-jwt' },
   { workload: 'me', variant: 'floor-jwt', floor: null },
+  { workload: 'me', variant: 'floor-jwt-headers', floor: 'floor-jwt' },
   { workload: 'me', variant: 'session', floor: 'floor-session' },
   { workload: 'me', variant: 'session-cached', floor: 'floor-session' },
   { workload: 'me', variant: 'floor-session', floor: null },
+  { workload: 'me', variant: 'floor-session-headers', floor: 'floor-session' },
 ];
 
 /** Targets of ISSUE 11, on this run's medians. */
@@ -57,6 +59,12 @@ export function differenceInterval(d: number[]): Estimate {
   return { value: s.mean, low: s.mean - half, high: s.mean + half };
 }
 
+/** `6.4 µs (95% CI 2.2 to 10.6)`, with a + on a positive estimate when `signed`. */
+function microseconds(e: Estimate, signed = false): string {
+  const interval = Number.isFinite(e.low) ? ` (95% CI ${e.low.toFixed(1)} to ${e.high.toFixed(1)})` : '';
+  return `${signed && e.value >= 0 ? '+' : ''}${e.value.toFixed(1)} µs${interval}`;
+}
+
 /** µs of one process group per response, round by round (NaN for a round without a response: ratioInterval then pairs nothing). */
 function usPerResponse(m: CellMetrics | undefined, pick: (r: RunRecord) => number | null): number[] {
   return m ? m.cell.rounds.map((r) => (r.responses > 0 ? ((pick(r) ?? Number.NaN) / r.responses) * 1e6 : Number.NaN)) : [];
@@ -82,7 +90,7 @@ export function floorSection(ctx: ModelContext): Section | null {
   const blocks: Block[] = [
     {
       kind: 'paragraph',
-      text: "What our servers cost over minimal peers written in this repository (bench/floor/), measured in the same interleaved rounds on the same databases and credentials: `floor-public` is plain Koa with one JSON route, `floor-jwt` adds one jsonwebtoken verify with a KeyObject, `floor-session` SHA-256 of the cookie and one prepared SELECT by primary key. Ours add security headers, request ids, the error funnel, the 7-claim check, idle + absolute expiry, disabled users and credential cutoffs, and /metrics. CPU is per response, from /proc; `× floor` is the floor's cost over ours (above 1 = ours is cheaper) and our req/s over the floor's.",
+      text: "What our servers cost over minimal peers written in this repository (bench/floor/), measured in the same interleaved rounds on the same databases and credentials: `floor-public` is plain Koa with one JSON route, `floor-jwt` adds one jsonwebtoken verify with a KeyObject, `floor-session` SHA-256 of the cookie and one prepared SELECT by primary key; `floor-jwt-headers` and `floor-session-headers` are the same floors sending the response headers ours sends. Ours add security headers, request ids, the error funnel, the 7-claim check, idle + absolute expiry, disabled users and credential cutoffs, and /metrics. Every measured server, ours and the floors, got its credentials from a separate instance of ours (`…-issuer`) and served only the measured requests. CPU is per response, from /proc; `× floor` is the floor's cost over ours (above 1 = ours is cheaper) and our req/s over the floor's.",
     },
   ];
   // The client's share: on a 2-core machine the load generator competes with the server for the cores.
@@ -164,17 +172,38 @@ export function floorSection(ctx: ModelContext): Section | null {
     .map((on, i) => on - (off[i] ?? Number.NaN))
     .filter((d) => Number.isFinite(d));
   const metricsCost = differences.length > 0 ? differenceInterval(differences) : null;
+  // Ours over the floor, split by the floor that sends our response headers (floor-variants.ts):
+  // each part the mean of the paired per-round differences, with its 95% interval.
+  const split = (['jwt', 'session'] as const).flatMap((v) => {
+    const plain = cpu('me', `floor-${v}`, server);
+    const sending = cpu('me', `floor-${v}-headers`, server);
+    const mine = cpu('me', v, server);
+    if (plain.length === 0 || sending.length !== plain.length || mine.length !== plain.length) return [];
+    const diff = (a: number[], b: number[]) => differenceInterval(a.map((x, i) => x - b[i]).filter((d) => Number.isFinite(d)));
+    return [`\`${v}\`: the response headers ${microseconds(diff(sending, plain), true)}, the rest of ours ${microseconds(diff(mine, sending), true)}`];
+  });
+  if (split.length > 0) {
+    blocks.push({
+      kind: 'paragraph',
+      text: `Where ours' extra server CPU per \`me\` request goes, on the paired rounds: ${split.join('; ')}. "The response headers" is \`floor-…-headers\` minus its floor: the same floor sending the headers ours sends on every response (six security headers, \`X-Request-Id\` with a random UUID, \`X-Instance-Id\`: one function, servers/core/http/security-headers.ts); "the rest" is ours minus that floor: the router, the guards, the claim or session checks, the error funnel and /metrics.`,
+    });
+  }
   const targets: string[][] = [
     target("`/products` req/s vs the floor's public route", rps('public', 'jwt'), rps('public', 'floor-public'), 0.9),
     target('jwt `me` req/s vs the jwt floor', rps('me', 'jwt'), rps('me', 'floor-jwt'), 1.0),
+    target('(reference) jwt `me` req/s vs the jwt floor sending our response headers', rps('me', 'jwt'), rps('me', 'floor-jwt-headers'), 1.0),
     target('session `me` server CPU: floor µs / ours µs', cpu('me', 'floor-session', server), cpu('me', 'session', server), 1.0),
+    target(
+      '(reference) session `me` server CPU: floor sending our response headers µs / ours µs',
+      cpu('me', 'floor-session-headers', server),
+      cpu('me', 'session', server),
+      1.0,
+    ),
     target('session `me` Postgres CPU: floor µs / ours µs', cpu('me', 'floor-session', postgres), cpu('me', 'session', postgres), 1.0),
     target('session-cached `me` req/s vs jwt `me`', rps('me', 'session-cached'), rps('me', 'jwt'), 1.0),
     [
       '/metrics: server CPU per `public` request, metrics on minus off',
-      metricsCost === null
-        ? '–'
-        : `${metricsCost.value.toFixed(1)} µs${Number.isFinite(metricsCost.low) ? ` (95% CI ${metricsCost.low.toFixed(1)} to ${metricsCost.high.toFixed(1)})` : ''}`,
+      metricsCost === null ? '–' : microseconds(metricsCost),
       `< ${METRICS_COST_TARGET_US} µs`,
       targetVerdict(metricsCost, METRICS_COST_TARGET_US, 'below'),
     ],
@@ -194,7 +223,7 @@ export function floorSection(ctx: ModelContext): Section | null {
   blocks.push({
     kind: 'table',
     id: 'floor-targets',
-    caption: `Targets of the production runtime (ISSUE 11) on this run, read on the paired rounds (round i of both cells ran back to back, so the machine's drift cancels): a ratio is the geometric mean of the per-round ratios, the metrics cost the mean of the per-round differences, each with its 95% t interval. pass: the whole interval meets the goal; FAIL: none of it does; inconclusive: the interval straddles the goal (a longer run can decide: \`--profile full\`). Start-up is the median of ${startup?.repetitions ?? 5} spawns to the first /readyz 200 on a migrated database`,
+    caption: `Targets of the production runtime (ISSUE 11) on this run, read on the paired rounds (round i of both cells ran back to back, so the machine's drift cancels): a ratio is the geometric mean of the per-round ratios, the metrics cost the mean of the per-round differences, each with its 95% t interval. pass: the whole interval meets the goal; FAIL: none of it does; inconclusive: the interval straddles the goal (a longer run can decide: \`--only floor --profile full\`). (reference) rows are not targets of the issue: the same goal read against the floor that sends our response headers. Start-up is the median of ${startup?.repetitions ?? 5} spawns to the first /readyz 200 on a migrated database`,
     columns: [{ label: 'target' }, { label: 'measured', align: 'right' }, { label: 'goal', align: 'right' }, { label: 'verdict' }],
     rows: targets,
   });
