@@ -111,18 +111,23 @@ describe('the floor servers (bench/floor)', () => {
       (['jwt', 'session'] as const).map((strategy) => startInstance({ strategy, databaseUrl: db, env, startTimeoutMs: 90_000 })),
     );
     started.push(jwt, session);
-    const floor = async (kind: string, strategy: 'jwt' | 'session') => {
+    const floor = async (kind: string, strategy: 'jwt' | 'session', extra: Record<string, string> = {}) => {
       const inst = await startInstance({
         strategy,
         databaseUrl: db,
-        env: { ...env, FLOOR: kind },
+        env: { ...env, FLOOR: kind, ...extra },
         entry: { dir: 'bench/floor', name: 'main' },
         startTimeoutMs: 90_000,
       });
       started.push(inst);
       return inst;
     };
-    const [pub, floorJwt, floorSession] = await Promise.all([floor('public', 'jwt'), floor('jwt', 'jwt'), floor('session', 'session')]);
+    const [pub, floorJwt, floorSession, floorJwtHeaders] = await Promise.all([
+      floor('public', 'jwt'),
+      floor('jwt', 'jwt'),
+      floor('session', 'session'),
+      floor('jwt', 'jwt', { FLOOR_HEADERS: 'ours' }),
+    ]);
 
     const ours = await (await fetch(`${jwt.url}/products`)).json();
     const floors = await (await fetch(`${pub.url}/products`)).json();
@@ -146,5 +151,18 @@ describe('the floor servers (bench/floor)', () => {
       expect(anonymous.status).toBe(401);
       expect(await anonymous.json()).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
     }
+
+    // FLOOR_HEADERS=ours: the floor answers with exactly the header names ours answers with (the
+    // bench's split of ours-over-floor rests on it); the plain floor with none of our own.
+    const names = (r: { headers: Headers }) => [...r.headers.keys()].sort();
+    const user = await new ApiClient('jwt', jwt.url).signUp();
+    const mine = await user.get('/auth/me');
+    const withHeaders = await user.clone(floorJwtHeaders.url).get('/auth/me');
+    const plain = await user.clone(floorJwt.url).get('/auth/me');
+    expect([mine.status, withHeaders.status, plain.status]).toEqual([200, 200, 200]);
+    expect(names(withHeaders)).toEqual(names(mine));
+    expect(withHeaders.headers.get('content-security-policy')).toBe(mine.headers.get('content-security-policy'));
+    expect(names(plain)).not.toContain('x-request-id');
+    expect(names(plain)).not.toContain('content-security-policy');
   }, 240_000);
 });
