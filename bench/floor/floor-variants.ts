@@ -6,15 +6,18 @@ import type { Variant } from '../variants';
 
 export const FLOOR_ENTRY: ServerEntry = { dir: 'bench/floor', name: 'main' };
 
-const floor = (kind: 'public' | 'jwt' | 'session', strategy: Variant['strategy'], description: string, headers: 'none' | 'ours' = 'none'): Variant => ({
-  name: headers === 'ours' ? `floor-${kind}-headers` : `floor-${kind}`,
-  strategy,
-  env: { AUTH_VARIANT: headers === 'ours' ? `floor-${kind}-headers` : `floor-${kind}`, FLOOR: kind, FLOOR_HEADERS: headers },
-  description,
-  workloads: kind === 'public' ? ['public'] : ['me'],
-  scaling: false,
-  revocation: false,
-});
+const floor = (kind: 'public' | 'jwt' | 'session', strategy: Variant['strategy'], description: string, headers: 'none' | 'ours' = 'none'): Variant => {
+  const name = headers === 'ours' ? `floor-${kind}-headers` : `floor-${kind}`;
+  return {
+    name,
+    strategy,
+    env: { AUTH_VARIANT: name, FLOOR: kind, FLOOR_HEADERS: headers },
+    description,
+    workloads: kind === 'public' ? ['public'] : ['me'],
+    scaling: false,
+    revocation: false,
+  };
+};
 
 export const FLOOR_PUBLIC = floor('public', 'jwt', 'plain Koa, one JSON route answering the catalog from memory');
 export const FLOOR_JWT = floor('jwt', 'jwt', 'plain Koa + one jsonwebtoken verify middleware with a KeyObject');

@@ -59,8 +59,15 @@ export function differenceInterval(d: number[]): Estimate {
   return { value: s.mean, low: s.mean - half, high: s.mean + half };
 }
 
+/** Round i of `a` minus round i of `b` (both cells ran interleaved, so the difference cancels the machine's drift), as an estimate; null without a paired round. */
+function pairedDifference(a: number[], b: number[]): Estimate | null {
+  const d = a.map((x, i) => x - (b[i] ?? Number.NaN)).filter((x) => Number.isFinite(x));
+  return d.length > 0 ? differenceInterval(d) : null;
+}
+
 /** `6.4 µs (95% CI 2.2 to 10.6)`, with a + on a positive estimate when `signed`. */
-function microseconds(e: Estimate, signed = false): string {
+function microseconds(e: Estimate | null, signed = false): string {
+  if (e === null) return '–';
   const interval = Number.isFinite(e.low) ? ` (95% CI ${e.low.toFixed(1)} to ${e.high.toFixed(1)})` : '';
   return `${signed && e.value >= 0 ? '+' : ''}${e.value.toFixed(1)} µs${interval}`;
 }
@@ -165,13 +172,7 @@ export function floorSection(ctx: ModelContext): Section | null {
   // The twin started like the metrics-off one (floor-variants.ts); runs before it compared `jwt`.
   const metricsOn = get('public', 'jwt-metrics-on') ?? get('public', 'jwt');
   const metricsOff = get('public', 'jwt-metrics-off');
-  // The two cells run interleaved, round i after round i: the per-round difference cancels the
-  // machine's drift, and its mean and t interval are the figure and its noise.
-  const off = usPerResponse(metricsOff, server);
-  const differences = usPerResponse(metricsOn, server)
-    .map((on, i) => on - (off[i] ?? Number.NaN))
-    .filter((d) => Number.isFinite(d));
-  const metricsCost = differences.length > 0 ? differenceInterval(differences) : null;
+  const metricsCost = pairedDifference(usPerResponse(metricsOn, server), usPerResponse(metricsOff, server));
   // Ours over the floor, split by the floor that sends our response headers (floor-variants.ts):
   // each part the mean of the paired per-round differences, with its 95% interval.
   const split = (['jwt', 'session'] as const).flatMap((v) => {
@@ -179,8 +180,9 @@ export function floorSection(ctx: ModelContext): Section | null {
     const sending = cpu('me', `floor-${v}-headers`, server);
     const mine = cpu('me', v, server);
     if (plain.length === 0 || sending.length !== plain.length || mine.length !== plain.length) return [];
-    const diff = (a: number[], b: number[]) => differenceInterval(a.map((x, i) => x - b[i]).filter((d) => Number.isFinite(d)));
-    return [`\`${v}\`: the response headers ${microseconds(diff(sending, plain), true)}, the rest of ours ${microseconds(diff(mine, sending), true)}`];
+    return [
+      `\`${v}\`: the response headers ${microseconds(pairedDifference(sending, plain), true)}, the rest of ours ${microseconds(pairedDifference(mine, sending), true)}`,
+    ];
   });
   if (split.length > 0) {
     blocks.push({
@@ -203,7 +205,7 @@ export function floorSection(ctx: ModelContext): Section | null {
     target('session-cached `me` req/s vs jwt `me`', rps('me', 'session-cached'), rps('me', 'jwt'), 1.0),
     [
       '/metrics: server CPU per `public` request, metrics on minus off',
-      metricsCost === null ? '–' : microseconds(metricsCost),
+      microseconds(metricsCost),
       `< ${METRICS_COST_TARGET_US} µs`,
       targetVerdict(metricsCost, METRICS_COST_TARGET_US, 'below'),
     ],
