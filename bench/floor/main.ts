@@ -4,7 +4,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { securityHeaders } from '../../servers/core/http/security-headers';
+import { assignRequestId, securityHeaders } from '../../servers/core/http/security-headers';
 import type { FloorApp, FloorHeaders } from './floor-app';
 import { jwtFloor } from './jwt-floor';
 import { type Product, publicFloor } from './public-floor';
@@ -43,7 +43,14 @@ async function main(): Promise<void> {
   // FLOOR_HEADERS=ours: the response headers ours sends, from the same function (floor-app.ts).
   const headersMode = process.env.FLOOR_HEADERS || 'none';
   if (headersMode !== 'none' && headersMode !== 'ours') throw new Error(`FLOOR_HEADERS must be none or ours, got "${headersMode}"`);
-  const headers: FloorHeaders = headersMode === 'ours' ? securityHeaders(instance) : null;
+  const ours = securityHeaders(instance);
+  const headers: FloorHeaders =
+    headersMode === 'ours'
+      ? (ctx) => {
+          assignRequestId(ctx);
+          ours.apply(ctx);
+        }
+      : null;
   let floor: FloorApp;
   if (kind === 'public') floor = publicFloor(await loadProducts(required('DATABASE_URL')), health);
   else if (kind === 'jwt')

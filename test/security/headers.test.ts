@@ -133,6 +133,100 @@ describe.each(STRATEGIES)('%s server: security headers', (strategy) => {
   });
 });
 
+// Responses are written two ways (servers/core/http/reply.ts): a JSON reply in one writeHead, and
+// through setHeader when something set a header first (Set-Cookie, CORS) or Koa writes the body (a
+// page, a 204). Each way must send the same headers once each, and a right Content-Length.
+describe.each(STRATEGIES)('%s server: the same headers whichever way a response is written', (strategy) => {
+  const APP = 'https://app.example';
+  let server: TestServer;
+  let user: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer(strategy, { ALLOWED_ORIGINS: APP, LOG_REQUESTS: '1' });
+    user = await new ApiClient(strategy, server.url).signUp();
+  });
+
+  const bodyLength = (res: ApiResponse) => Buffer.byteLength(res.text);
+
+  it('a reply (GET /auth/me): JSON, its byte length, every security header exactly once', async () => {
+    const res = await user.get('/auth/me', { headers: { 'x-request-id': 'reply-ünï-0' } }); // unsafe: replaced
+    expect(res.status).toBe(200);
+    expectSecurityHeaders(res, server.instanceId);
+    expect(res.headers.get('x-request-id')).not.toBe('reply-ünï-0');
+    expect({
+      type: res.headers.get('content-type'),
+      length: Number(res.headers.get('content-length')),
+      cache: res.headers.get('cache-control'),
+      frame: res.headers.get('x-frame-options'),
+      corp: res.headers.get('cross-origin-resource-policy'),
+    }).toEqual({ type: 'application/json; charset=utf-8', length: bodyLength(res), cache: 'no-store', frame: 'DENY', corp: 'same-origin' });
+  });
+
+  it("HEAD of a reply: the GET route's headers and Content-Length, no body", async () => {
+    const get = await user.get('/auth/me');
+    const head = await user.request('HEAD', '/auth/me');
+    expect({ status: head.status, text: head.text, length: head.headers.get('content-length') }).toEqual({
+      status: 200,
+      text: '',
+      length: String(bodyLength(get)),
+    });
+    expectSecurityHeaders(head, server.instanceId);
+    expect(head.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+
+  it('a reply after another header was set (CORS for an allowed origin): the same headers once each', async () => {
+    const plain = await user.get('/auth/me');
+    const cors = await user.get('/auth/me', { headers: { origin: APP } });
+    expect(cors.status).toBe(200);
+    expectSecurityHeaders(cors, server.instanceId);
+    expect({
+      allowOrigin: cors.headers.get('access-control-allow-origin'),
+      vary: cors.headers.get('vary'),
+      type: cors.headers.get('content-type'),
+      length: Number(cors.headers.get('content-length')),
+      cache: cors.headers.get('cache-control'),
+      body: cors.body,
+    }).toEqual({ allowOrigin: APP, vary: 'Origin', type: 'application/json; charset=utf-8', length: bodyLength(cors), cache: 'no-store', body: plain.body });
+  });
+
+  it('an error reply with headers of its own (405 Allow), on both paths', async () => {
+    for (const headers of [{}, { origin: APP }] as Record<string, string>[]) {
+      const res = await user.request('PATCH', '/cart', { body: {}, headers });
+      expect({ status: res.status, code: res.body?.error?.code, length: Number(res.headers.get('content-length')) }).toEqual({
+        status: 405,
+        code: 'method_not_allowed',
+        length: bodyLength(res),
+      });
+      expect(res.headers.get('allow')).toBe('GET, DELETE, HEAD, OPTIONS');
+      expectSecurityHeaders(res, server.instanceId);
+    }
+  });
+
+  it('what Koa writes (the page, a 204 logout): the security headers, the page with its own CSP once', async () => {
+    const page = await new ApiClient(strategy, server.url).get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).not.toBe(API_CSP);
+    expect(page.headers.get('content-security-policy')).not.toContain(',');
+    expect({ nosniff: page.headers.get('x-content-type-options'), instance: page.headers.get('x-instance-id') }).toEqual({
+      nosniff: 'nosniff',
+      instance: server.instanceId,
+    });
+    const other = await new ApiClient(strategy, server.url).signUp();
+    const logout = await other.post('/auth/logout');
+    expect(logout.status).toBe(204);
+    expectSecurityHeaders(logout, server.instanceId);
+  });
+
+  it('the request log names the error code of an error reply', async () => {
+    const id = `log-code-${Date.now()}`;
+    expect((await new ApiClient(strategy, server.url).get('/auth/me', { headers: { 'x-request-id': id } })).status).toBe(401);
+    const line = async () => server.logs.map((l) => (l.includes(id) ? (JSON.parse(l) as { code?: string; status?: number }) : null)).find((o) => o !== null);
+    for (let i = 0; i < 50 && (await line()) === undefined; i++) await sleep(100);
+    expect(await line()).toMatchObject({ status: 401, code: 'unauthorized' });
+  });
+});
+
 describe.each(STRATEGIES)('%s server: X-Instance-Id tells instances apart', (strategy) => {
   it('two instances started with default settings on one host (PORT=0) name themselves differently', async () => {
     const a = await startTestServer(strategy);

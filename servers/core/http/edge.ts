@@ -1,11 +1,12 @@
 // Everything a request passes before its route, as ONE middleware: the order of these concerns is
 // the security design, so it is written down here, once, rather than spread over six app.use calls.
 //
-//   1. security headers and the request id: on every response, errors included;
+//   1. the request id, before anything can fail or log;
 //   2. the error funnel around everything below: whatever is thrown becomes a JSON error;
 //   3. the origin check (CSRF / CORS preflight), then the body guard (no body is read here);
 //   4. the route (routes/route-table.ts), reached through `next`;
-//   5. after the answer is decided (4xx and 503 included): the request metrics and the request log.
+//   5. once the answer is decided (4xx and 503 included): the response is written with the security
+//      headers (reply.ts), then the request metrics and the request log.
 //
 // Each concern stays a plain function in its own file; only the sequencing lives here. Six Koa
 // middlewares cost six async frames, six koa-compose dispatches and their promises per request, for
@@ -17,8 +18,9 @@ import { recordRequest } from '../metrics/http-metrics';
 import { errorFunnel, refuseUnanswered } from './error-funnel';
 import { bodyGuard } from './json-body';
 import { originCheck } from './origin-check';
+import { responseWriter } from './reply';
 import { requestLog } from './request-log';
-import { securityHeaders } from './security-headers';
+import { assignRequestId, securityHeaders } from './security-headers';
 
 export interface EdgeOptions {
   instanceId: string;
@@ -33,7 +35,7 @@ export interface EdgeOptions {
 }
 
 export function edge(opts: EdgeOptions): Middleware {
-  const setHeaders = securityHeaders(opts.instanceId);
+  const writeResponse = responseWriter(securityHeaders(opts.instanceId));
   const answerError = errorFunnel(opts.log, opts.isDbUnavailable);
   const checkOrigin = originCheck(opts.allowedOrigins);
   const checkBody = bodyGuard(opts.bodyLimitBytes);
@@ -42,7 +44,7 @@ export function edge(opts: EdgeOptions): Middleware {
 
   return async (ctx, next) => {
     const startedMs = measure ? performance.now() : 0;
-    setHeaders(ctx);
+    assignRequestId(ctx);
     try {
       if (!checkOrigin(ctx)) {
         checkBody(ctx);
@@ -52,6 +54,7 @@ export function edge(opts: EdgeOptions): Middleware {
     } catch (err) {
       answerError(ctx, err);
     }
+    writeResponse(ctx);
     if (opts.metrics) recordRequest(ctx, startedMs);
     if (logRequest !== null) logRequest(ctx, startedMs);
   };

@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import type { Logger } from '../log';
 import { errorFields } from '../log';
 import { ApiError, type ErrorCode } from './errors';
+import { hasReply, reply } from './reply';
 
 const RETRY_AFTER_SECONDS = '2';
 
@@ -25,7 +26,7 @@ function fromHttpStatus(status: number, err: unknown): ErrorCode | null {
 
 /** A route that set no body answered nothing: the JSON 404 (or 405) every other miss gets. */
 export function refuseUnanswered(ctx: Context): void {
-  if (ctx.body === undefined && (ctx.status === 404 || ctx.status === 405)) {
+  if (ctx.body === undefined && !hasReply(ctx) && (ctx.status === 404 || ctx.status === 405)) {
     throw new ApiError(ctx.status === 404 ? 'not_found' : 'method_not_allowed');
   }
 }
@@ -49,10 +50,9 @@ export function errorFunnel(log: Logger, isDbUnavailable: (err: unknown) => bool
         apiErr = new ApiError('internal_error');
       }
     }
-    ctx.status = apiErr.status;
-    ctx.set(apiErr.headers);
     const body: { code: ErrorCode; message: string; details?: unknown } = { code: apiErr.code, message: apiErr.message };
     if (apiErr.details !== undefined) body.details = apiErr.details;
-    ctx.body = { error: body };
+    ctx.state.errorCode = apiErr.code; // for the request log
+    reply(ctx, { error: body }, apiErr.status, apiErr.headers);
   };
 }

@@ -10,14 +10,14 @@ const MAX_LOGGED_PATH = 200;
 
 export function requestLog(log: Logger): (ctx: Context, startedMs: number) => void {
   return (ctx, startedMs) => {
-    const body = ctx.body as { error?: { code?: unknown } } | null | undefined;
+    const code = ctx.state.errorCode as string | undefined;
     log.info('request', {
       requestId: ctx.state.requestId,
       method: ctx.method,
       path: ctx.path.slice(0, MAX_LOGGED_PATH),
       route: routeOf(ctx),
       status: ctx.status,
-      ...(body && typeof body === 'object' && !Buffer.isBuffer(body) && body.error ? { code: body.error.code } : {}),
+      ...(code !== undefined ? { code } : {}),
       ms: +(performance.now() - startedMs).toFixed(2),
     });
   };

@@ -1,4 +1,6 @@
-// Headers on every response, errors included (edge.ts sets them before anything can fail).
+// Headers on every response, errors included. The request id is assigned when the request arrives
+// (edge.ts, before anything can fail or log); the headers themselves are written with the response
+// (reply.ts), where a route's own value of one of them (a page's CSP) wins.
 import type { Context } from 'koa';
 import { randomUUID } from 'node:crypto';
 
@@ -14,18 +16,40 @@ const CONSTANT_HEADERS: readonly (readonly [string, string])[] = [
   // Responses carry or depend on credentials: never stored by browsers or shared caches.
   ['Cache-Control', 'no-store'],
 ];
+const HSTS: readonly [string, string] = ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'];
 
-export function securityHeaders(instanceId: string): (ctx: Context) => void {
-  return (ctx) => {
-    const incoming = ctx.req.headers['x-request-id'];
-    ctx.state.requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    // Straight to node's setHeader: the values are constant strings, so Koa's response.set (type
-    // checks, array mapping) is per-request work for nothing (docs/profiling.md: ~5% of GET /products
-    // went to setting these 8 headers).
-    const res = ctx.res;
-    res.setHeader('X-Instance-Id', instanceId);
-    res.setHeader('X-Request-Id', ctx.state.requestId);
-    for (const [name, value] of CONSTANT_HEADERS) res.setHeader(name, value);
-    if (ctx.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+/** The id this request is logged and answered under: the client's X-Request-Id if it is safe, else a UUID. */
+export function assignRequestId(ctx: Context): string {
+  const incoming = ctx.req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  ctx.state.requestId = id;
+  return id;
+}
+
+export interface SecurityHeaders {
+  /** The headers of this response as flat name/value pairs, for one writeHead (reply.ts). A new array. */
+  pairs(ctx: Context): string[];
+  /** The same headers through setHeader, keeping any a route set itself (responses Koa writes). */
+  apply(ctx: Context): void;
+}
+
+export function securityHeaders(instanceId: string): SecurityHeaders {
+  const constant = CONSTANT_HEADERS.flat();
+  const headersOf = (ctx: Context): readonly (readonly [string, string])[] => [
+    ['X-Instance-Id', instanceId],
+    ['X-Request-Id', ctx.state.requestId as string],
+    ...CONSTANT_HEADERS,
+    ...(ctx.secure ? [HSTS] : []),
+  ];
+  return {
+    pairs(ctx) {
+      const pairs = ['X-Instance-Id', instanceId, 'X-Request-Id', ctx.state.requestId as string, ...constant];
+      if (ctx.secure) pairs.push(HSTS[0], HSTS[1]);
+      return pairs;
+    },
+    apply(ctx) {
+      const res = ctx.res;
+      for (const [name, value] of headersOf(ctx)) if (!res.hasHeader(name)) res.setHeader(name, value);
+    },
   };
 }

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { clientOf } from '../http/client-address';
 import { apiError } from '../http/errors';
 import { principalOf } from '../http/guards';
+import { reply } from '../http/reply';
 import type { HashingQueue } from '../users/hashing-queue';
 import type { LoginThrottle } from '../users/login-throttle';
 import { hashPassword, verifyPassword } from '../users/password';
@@ -77,8 +78,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
           return users.create(username, await hash(ctx, password));
         });
         if (!user) throw apiError('username_taken');
-        ctx.status = 201;
-        ctx.body = { user };
+        reply(ctx, { user }, 201);
       },
     }),
 
@@ -90,7 +90,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
       async handler(ctx, { username, password }) {
         const user = await admitted(ctx, () => checkLogin(ctx, username, password));
         const credential = await strategy.issue(ctx, user);
-        ctx.body = { user: publicUser(user), ...credential };
+        reply(ctx, { user: publicUser(user), ...credential });
       },
     }),
 
@@ -102,7 +102,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
         if (!strategy.refresh) throw apiError('not_found');
         const credential = await strategy.refresh(ctx);
         if (!credential) throw apiError('invalid_refresh_token');
-        ctx.body = credential;
+        reply(ctx, credential);
       },
     }),
 
@@ -112,7 +112,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
       access: 'user',
       handler(ctx) {
         const { userId, role, credential } = principalOf(ctx);
-        ctx.body = { user: { id: userId, role }, credential };
+        reply(ctx, { user: { id: userId, role }, credential });
       },
     }),
 
@@ -166,7 +166,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
         // Every other session or token family dies; the caller gets a fresh credential (ASVS 5.0 7.4.3, 7.2.4).
         await strategy.revokeAllForUser(current.id);
         const credential = await strategy.issue(ctx, current);
-        ctx.body = { user: publicUser(current), ...credential };
+        reply(ctx, { user: publicUser(current), ...credential });
       },
     }),
 
@@ -175,7 +175,7 @@ export function authRoutes({ config, strategy, users, throttle, hashing, dummyHa
       path: '/auth/sessions',
       access: 'user',
       async handler(ctx) {
-        ctx.body = { sessions: await strategy.listSessions(principalOf(ctx)) };
+        reply(ctx, { sessions: await strategy.listSessions(principalOf(ctx)) });
       },
     }),
 

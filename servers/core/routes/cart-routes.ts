@@ -3,6 +3,7 @@
 import type { CartStore } from '../cart/cart-store';
 import { apiError } from '../http/errors';
 import { principalOf } from '../http/guards';
+import { reply } from '../http/reply';
 import type { Catalog } from '../products/catalog';
 import { type RouteDef, route } from './route';
 import { addItemBody, setItemBody } from './schemas';
@@ -19,7 +20,7 @@ export function cartRoutes(carts: CartStore, catalog: Catalog): RouteDef[] {
       path: '/cart',
       access: 'user',
       async handler(ctx) {
-        ctx.body = await carts.get(principalOf(ctx).userId);
+        reply(ctx, await carts.get(principalOf(ctx).userId));
       },
     }),
     route({
@@ -30,7 +31,7 @@ export function cartRoutes(carts: CartStore, catalog: Catalog): RouteDef[] {
       async handler(ctx, { sku, qty }) {
         const cart = await carts.add(principalOf(ctx).userId, knownSku(sku), qty);
         if (!cart) throw apiError('cart_quantity_limit');
-        ctx.body = cart;
+        reply(ctx, cart);
       },
     }),
     route({
@@ -39,7 +40,7 @@ export function cartRoutes(carts: CartStore, catalog: Catalog): RouteDef[] {
       access: 'user',
       body: setItemBody,
       async handler(ctx, { qty }) {
-        ctx.body = await carts.set(principalOf(ctx).userId, knownSku(ctx.params.sku), qty);
+        reply(ctx, await carts.set(principalOf(ctx).userId, knownSku(ctx.params.sku), qty));
       },
     }),
     route({
@@ -47,7 +48,7 @@ export function cartRoutes(carts: CartStore, catalog: Catalog): RouteDef[] {
       path: '/cart/items/:sku',
       access: 'user',
       async handler(ctx) {
-        ctx.body = await carts.remove(principalOf(ctx).userId, knownSku(ctx.params.sku));
+        reply(ctx, await carts.remove(principalOf(ctx).userId, knownSku(ctx.params.sku)));
       },
     }),
     route({
@@ -55,7 +56,7 @@ export function cartRoutes(carts: CartStore, catalog: Catalog): RouteDef[] {
       path: '/cart',
       access: 'user',
       async handler(ctx) {
-        ctx.body = await carts.clear(principalOf(ctx).userId);
+        reply(ctx, await carts.clear(principalOf(ctx).userId));
       },
     }),
   ];

@@ -1,6 +1,7 @@
 // Health, readiness and the public catalog: no credential, no session, no database on the hot path.
 import type { Db } from '../db/db';
 import { apiError } from '../http/errors';
+import { reply, replyJsonText } from '../http/reply';
 import type { Catalog } from '../products/catalog';
 import { type RouteDef, route } from './route';
 
@@ -11,9 +12,7 @@ export interface SystemInfo {
 }
 
 // The catalog is frozen at start-up (products/catalog.ts), so its JSON is too: serialised once (on the
-// first request: route files use no dependency before one comes), not per request, with the
-// Content-Type Koa would otherwise look up from "json" on every response.
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+// first request: route files use no dependency before one comes), not per request.
 
 export function systemRoutes(info: SystemInfo, db: Db, catalog: Catalog): RouteDef[] {
   let products: string | undefined;
@@ -23,7 +22,7 @@ export function systemRoutes(info: SystemInfo, db: Db, catalog: Catalog): RouteD
       path: '/healthz',
       access: 'public',
       handler(ctx) {
-        ctx.body = { status: 'ok', ...info };
+        reply(ctx, { status: 'ok', ...info });
       },
     }),
     route({
@@ -36,7 +35,7 @@ export function systemRoutes(info: SystemInfo, db: Db, catalog: Catalog): RouteD
         } catch {
           throw apiError('database_unavailable', undefined, { 'Retry-After': '2' });
         }
-        ctx.body = { status: 'ready', ...info };
+        reply(ctx, { status: 'ready', ...info });
       },
     }),
     route({
@@ -45,8 +44,7 @@ export function systemRoutes(info: SystemInfo, db: Db, catalog: Catalog): RouteD
       access: 'public',
       handler(ctx) {
         products ??= JSON.stringify({ products: catalog.all });
-        ctx.res.setHeader('Content-Type', JSON_CONTENT_TYPE);
-        ctx.body = products;
+        replyJsonText(ctx, products);
       },
     }),
   ];
