@@ -18,5 +18,6 @@ esac
 # exec: node replaces this shell as PID 1, so the SIGTERM of `docker stop` reaches it and
 # run-server.ts closes the server and the database pool cleanly. The compiled build (npm run build in
 # the image's build stage) runs with plain node: main.js is the server bundled into one file, and
-# its source map makes stack traces name .ts lines.
-exec node --enable-source-maps "dist/servers/$SERVER/main.js"
+# its source map makes stack traces name .ts lines (read when a trace is first printed:
+# servers/core/stack-traces.ts).
+exec node "dist/servers/$SERVER/main.js"

@@ -6,8 +6,9 @@
 // README "Compiled build" has the figures after bundling and the command that measures them.
 //
 // What stays true of the bundle:
-// - Stack traces name .ts lines: a linked source map (main.js.map) beside it, read by
-//   `node --enable-source-maps`. No sources inside the map: traces need only the mappings.
+// - Stack traces name .ts lines: a linked source map (main.js.map) beside it, read when a trace is
+//   first formatted (servers/core/stack-traces.ts). No sources inside the map: traces need only
+//   the mappings.
 // - Files read at run time resolve: a module's `__dirname` would be the bundle's folder, not the
 //   module's. Each of our modules that says `__dirname` gets it rewritten to its own folder in
 //   dist/, where the build copies the assets (migrations, the demo page, common-passwords.txt),

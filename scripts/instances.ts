@@ -65,7 +65,7 @@ const ROOT = COMPILED ? join(__dirname, '..', '..') : join(__dirname, '..');
 export function serverCommand(entry: ServerEntry, runtime: Runtime = 'auto'): { args: string[]; runtime: 'compiled' | 'tsx' } {
   const useCompiled = runtime === 'compiled' || (runtime !== 'tsx' && (COMPILED || (process.env.JEST_WORKER_ID === undefined && distIsFresh(ROOT))));
   return useCompiled
-    ? { args: ['--enable-source-maps', join(ROOT, 'dist', entry.dir, `${entry.name}.js`)], runtime: 'compiled' }
+    ? { args: [join(ROOT, 'dist', entry.dir, `${entry.name}.js`)], runtime: 'compiled' }
     : { args: ['--import', 'tsx', join(ROOT, entry.dir, `${entry.name}.ts`)], runtime: 'tsx' };
 }
 

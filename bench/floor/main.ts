@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { assignRequestId, securityHeaders } from '../../servers/core/http/security-headers';
+import { mapStackTracesOnDemand } from '../../servers/core/stack-traces';
 import type { FloorApp, FloorHeaders } from './floor-app';
 import { jwtFloor } from './jwt-floor';
 import { type Product, publicFloor } from './public-floor';
@@ -36,6 +37,7 @@ async function loadProducts(databaseUrl: string): Promise<Product[]> {
 }
 
 async function main(): Promise<void> {
+  mapStackTracesOnDemand(); // started like ours, without --enable-source-maps
   const kind = required('FLOOR');
   const variant = process.env.AUTH_VARIANT || `floor-${kind}`;
   const instance = process.env.INSTANCE_ID || `${variant}-${process.pid}`;

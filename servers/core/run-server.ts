@@ -16,8 +16,10 @@ import { ensureBootstrapAdmin } from './users/admin-bootstrap';
 import { createHashingQueue } from './users/hashing-queue';
 import { createUserStore } from './users/user-store';
 import { answerClientError } from './http/client-error';
+import { mapStackTracesOnDemand } from './stack-traces';
 
 export async function runServer(strategyName: StrategyName, factory: StrategyFactory): Promise<void> {
+  mapStackTracesOnDemand(); // before anything can log a stack (stack-traces.ts)
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(strategyName);

@@ -225,7 +225,7 @@ describe('Dockerfile', () => {
     const copied = [...server.matchAll(/^COPY (?:--\S+ )*(\S+)/gm)].map((m) => m[1]);
     expect(copied).toEqual(['/app/node_modules', 'package.json', '/app/dist/servers', 'deploy/docker-entrypoint.sh']);
     // The compiled build with plain node: no TypeScript loader at run time.
-    expect(read('deploy/docker-entrypoint.sh')).toMatch(/^exec node --enable-source-maps "dist\/servers\/\$SERVER\/main\.js"$/m);
+    expect(read('deploy/docker-entrypoint.sh')).toMatch(/^exec node "dist\/servers\/\$SERVER\/main\.js"$/m);
   });
 
   it('copies only files the build context (.dockerignore) lets in', () => {

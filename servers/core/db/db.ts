@@ -6,7 +6,7 @@
 // goes over a direct connection (`directConnectionString`): README "Behind PgBouncer".
 import pg from 'pg';
 import type { QueryResultRow } from 'pg';
-import { timedQuery } from '../metrics/db-metrics';
+import { queryDone, queryStarted } from '../metrics/db-metrics';
 import { classifyDatabaseError, DatabaseUnavailableError } from './unavailable';
 
 export interface DbOptions {
@@ -69,9 +69,17 @@ export function createDb(opts: DbOptions, onError: (err: Error) => void = () => 
 
   // Every pg call goes through here or withTransaction: an outage becomes DatabaseUnavailableError
   // (503 + Retry-After), whatever form pg raised it in (unavailable.ts).
+  // One async frame around pool.query, counted and classified in place.
   const query: Queryable['query'] = async (sql) => {
-    const r = await timedQuery(pool, sql.name, () => pool.query(statement(sql))).catch(classifyDatabaseError);
-    return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+    const startedMs = queryStarted(pool, sql.name);
+    try {
+      const r = await pool.query(statement(sql));
+      return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+    } catch (err) {
+      return classifyDatabaseError(err);
+    } finally {
+      queryDone(startedMs);
+    }
   };
 
   return {

@@ -1,4 +1,4 @@
-// Database round trips, their time and pool waits, fed by one wrapper around pool.query in
+// Database round trips, their time and pool waits, counted around the one pool.query call in
 // servers/core/db/db.ts, plus the pool's own counters read at scrape time.
 import { Buckets, scrapedGauge, scrapedMetric } from './registry';
 
@@ -25,21 +25,22 @@ export interface PoolCounts {
 }
 
 /**
- * Runs one pooled query and counts it. The hook for servers/core/db/db.ts:
- * `const r = await timedQuery(pool, sql.name, () => pool.query(sql));`
+ * Counts one pooled query as it starts; returns its start time for queryDone(). The hooks of
+ * servers/core/db/db.ts's one query function (plain calls, not a wrapper: every async frame around
+ * pool.query is paid on every authenticated session request, ISSUE 11).
  */
-export async function timedQuery<T>(pool: PoolCounts, statement: string | undefined, run: () => Promise<T>): Promise<T> {
+export function queryStarted(pool: PoolCounts, statement: string | undefined): number {
   const name = statement ?? 'unnamed';
   statements.set(name, (statements.get(name) ?? 0) + 1);
   // pg-pool hands an idle client over at once and opens a new one below `max`: only past that the
   // query queues (waitingCount counts queries already queued).
   if (pool.waitingCount > 0 || (pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10))) poolWaits++;
-  const start = performance.now();
-  try {
-    return await run();
-  } finally {
-    durations.observe((performance.now() - start) / 1000);
-  }
+  return performance.now();
+}
+
+/** The query that queryStarted() returned `startedMs` for has finished (answered or failed). */
+export function queryDone(startedMs: number): void {
+  durations.observe((performance.now() - startedMs) / 1000);
 }
 
 /** Pool occupancy, read when scraped (nothing per request). */
