@@ -1,6 +1,6 @@
 // Input validation with zod: strict objects (unknown fields are an error on every write), the first
 // problems listed by field, never the offending value (it may be a password).
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { apiError } from './errors';
 
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {

@@ -8,7 +8,7 @@
 // the route's own middleware list, and matching is case-sensitive and strict (route-table.ts), so
 // every spelling either is the route (guarded) or is no route at all (404).
 import type { Context } from 'koa';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

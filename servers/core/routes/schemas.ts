@@ -1,7 +1,7 @@
 // Request body schemas. Every string must be well-formed UTF-16 (a lone surrogate would reach
 // Postgres and scrypt as U+FFFD, so two different inputs would collapse into one: refused instead,
 // issue 8) and free of NUL (Postgres rejects it in text): 400 here instead of a 500 or a collision.
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_QTY } from '../cart/cart-store';
 import { passwordProblem } from '../users/password-policy';
 import { USERNAME_PATTERN, USERNAME_RULE } from '../users/username';
