@@ -45,6 +45,29 @@ function moduleDirname(root: string, outDir: string): Plugin {
 }
 
 /**
+ * pg picks its socket at load: on a runtime without `navigator.userAgent` (Node 20) it probes for
+ * Cloudflare Workers by constructing a fetch `Response`, which makes Node load its bundled undici
+ * (~10 ms of every start-up, for a probe whose answer is known when building for node). The bundle
+ * takes pg's own Node branch. The build fails if pg's file no longer reads as expected, rather than
+ * ship a bundle that silently probes again (or not at all).
+ */
+function pgNodeSockets(): Plugin {
+  const PROBE = 'const { getStream, getSecureStream } = getStreamFuncs()';
+  return {
+    name: 'pg-node-sockets',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(PROBE) || !source.includes('function getNodejsStreamFuncs()')) {
+          throw new Error(`${args.path} changed: review the pg-node-sockets plugin (scripts/bundle-servers.ts)`);
+        }
+        return { contents: source.replace(PROBE, 'const { getStream, getSecureStream } = getNodejsStreamFuncs()'), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * Large JSON files of dependencies (mime-db in three versions, iconv-lite's code pages: ~1.1 MB, half
  * the bundle) stay files, required from node_modules at run time, by path, so each package still
  * gets its own version. In the bundle they were read and scanned at every start (~80 ms of CPU on
@@ -104,7 +127,7 @@ export async function bundleServers(root: string): Promise<string[]> {
       minifyWhitespace: true,
       minifySyntax: true,
       logLevel: 'warning',
-      plugins: [moduleDirname(root, dirname(outfile)), largeJsonFromNodeModules(dirname(outfile))],
+      plugins: [moduleDirname(root, dirname(outfile)), largeJsonFromNodeModules(dirname(outfile)), pgNodeSockets()],
     });
     written.push(relative(root, outfile), relative(root, unbundled));
   }

@@ -187,7 +187,7 @@ export function floorSection(ctx: ModelContext): Section | null {
   if (split.length > 0) {
     blocks.push({
       kind: 'paragraph',
-      text: `Where ours' extra server CPU per \`me\` request goes, on the paired rounds: ${split.join('; ')}. "The response headers" is \`floor-…-headers\` minus its floor: the same floor sending the headers ours sends on every response (six security headers, \`X-Request-Id\` with a random UUID, \`X-Instance-Id\`: one function, servers/core/http/security-headers.ts); "the rest" is ours minus that floor: the router, the guards, the claim or session checks, the error funnel and /metrics.`,
+      text: `Where ours' extra server CPU per \`me\` request goes, on the paired rounds: ${split.join('; ')}. "The response headers" is \`floor-…-headers\` minus its floor: the same floor sending the headers ours sends on every response (six security headers, \`X-Request-Id\` with a random UUID, \`X-Instance-Id\`, from servers/core/http/security-headers.ts), set the way a plain Koa app sets them, one \`setHeader\` each; "the rest" is ours minus that floor: the router, the guards, the claim or session checks, the error funnel and /metrics, less what ours saves by writing the same headers in one \`writeHead\` (servers/core/http/reply.ts), so it can be negative.`,
     });
   }
   const targets: string[][] = [

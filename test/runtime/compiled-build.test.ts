@@ -81,6 +81,29 @@ describe('the bundled entries (scripts/bundle-servers.ts)', () => {
     expect(others).toEqual([]);
   });
 
+  it.each(['session', 'jwt'])('%s: loading the bundle does not make Node load its fetch (undici, ~10 ms of start-up)', (strategy) => {
+    // Node 20 defines fetch, Response, Blob... as getters that load undici on first use. A preload
+    // wraps them to report any touch; without DATABASE_URL the server stops at its configuration,
+    // after every module of the bundle has loaded (pg probed for Cloudflare with a Response here).
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-undici-'));
+    try {
+      const preload = join(dir, 'report-web-globals.js');
+      writeFileSync(
+        preload,
+        `for (const name of ['fetch', 'Response', 'Request', 'Headers', 'FormData', 'Blob', 'File', 'ReadableStream', 'WebSocket']) {
+           const d = Object.getOwnPropertyDescriptor(globalThis, name);
+           if (!d || !d.get) continue;
+           Object.defineProperty(globalThis, name, { configurable: true, get() { process.stderr.write('touched ' + name + '\\n'); return d.get.call(this); } });
+         }\n`,
+      );
+      const r = spawnSync(process.execPath, ['--require', preload, bundle(strategy)], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+      expect(r.stderr).toContain('DATABASE_URL is required');
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('touched'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('maps a stack trace thrown inside the bundle to the servers/*.ts line', () => {
     // process.exit made to throw: the configuration error (no DATABASE_URL) makes runServer call
     // exit(2), which now throws to main()'s catch, whose exit(1) throws uncaught with a stack
