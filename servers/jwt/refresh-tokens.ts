@@ -91,6 +91,50 @@ export function isFamilyId(value: string): boolean {
   return FAMILY_ID_SHAPE.test(value);
 }
 
+// Built once: a named statement's text is compared with the prepared one on every execution
+// (servers/session/session-store.ts).
+const ROTATE_SQL = `WITH claimed AS (
+                 UPDATE jwt_refresh_tokens t SET used_at = now()
+                 FROM jwt_refresh_families f
+                 WHERE t.token_hash = $1 AND t.used_at IS NULL AND f.id = t.family_id
+                   AND (f.refresh_window_start <= now() - interval '1 minute' OR f.refreshes_in_window < $4)
+                 RETURNING t.family_id
+               ), family AS (
+                 UPDATE jwt_refresh_families f
+                 SET last_used_at = now(),
+                     idle_expires_at = least(now() + $3::float8 * interval '1 millisecond', f.absolute_expires_at),
+                     refresh_window_start = CASE WHEN f.refresh_window_start <= now() - interval '1 minute' THEN now() ELSE f.refresh_window_start END,
+                     refreshes_in_window = CASE WHEN f.refresh_window_start <= now() - interval '1 minute' THEN 1 ELSE f.refreshes_in_window + 1 END
+                 FROM claimed
+                 WHERE f.id = claimed.family_id AND f.revoked_at IS NULL
+                   AND f.idle_expires_at > now() AND f.absolute_expires_at > now()
+                 RETURNING f.id, f.public_id, f.user_id, f.created_at, f.idle_expires_at
+               ), successor AS (
+                 INSERT INTO jwt_refresh_tokens (token_hash, family_id) SELECT $2, id FROM family
+               ), trimmed AS (
+                 DELETE FROM jwt_refresh_tokens WHERE token_hash IN (
+                   SELECT token_hash FROM jwt_refresh_tokens
+                   WHERE family_id = (SELECT id FROM family) AND used_at IS NOT NULL
+                   ORDER BY issued_at DESC OFFSET ${KEPT_ROTATED_TOKENS})
+               )
+               SELECT public_id, user_id::text AS user_id, created_at,
+                      (extract(epoch FROM idle_expires_at - now()) * 1000)::float8 AS lifetime_ms
+               FROM family`;
+const REVOKE_ALL_SQL = `UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = 'logout_all'
+                 WHERE user_id = $1 AND revoked_at IS NULL RETURNING public_id`;
+const REVOKE_ALL_NOTIFY_SQL = `WITH revoked AS (
+                 UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = 'logout_all'
+                 WHERE user_id = $1 AND revoked_at IS NULL RETURNING public_id
+               ), chunked AS (
+                 SELECT public_id, (row_number() OVER () - 1) / ${FAMILIES_PER_NOTIFICATION} AS chunk FROM revoked
+               ), announced AS (
+                 SELECT pg_notify($2, json_build_object('u', $1::text, 'f', json_agg(public_id))::text) FROM chunked GROUP BY chunk
+               )
+               SELECT (SELECT array_agg(public_id) FROM revoked) AS ids, (SELECT count(*) FROM announced)::int AS notifications`;
+const LIST_SQL = `SELECT public_id, created_at, last_used_at, idle_expires_at, user_agent FROM jwt_refresh_families
+               WHERE user_id = $1 AND revoked_at IS NULL AND idle_expires_at > now()
+               ORDER BY created_at DESC LIMIT ${MAX_LISTED_FAMILIES}`;
+
 export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): RefreshTokenStore {
   const firstLifetimeMs = Math.min(opts.idleTimeoutMs, opts.absoluteTimeoutMs);
   const channel = opts.notifyChannel ?? null;
@@ -98,6 +142,23 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
   const announceOne = (param: number) =>
     channel ? `, pg_notify($${param}, json_build_object('u', user_id::text, 'f', json_build_array(public_id))::text)` : '';
   const suffix = channel ? '_notify' : '';
+  // Built once per store (they depend on the variant): a named statement's text is compared with the
+  // prepared one on every execution (servers/session/session-store.ts).
+  const sql = {
+    reuseRevokeName: `jwt_reuse_revoke${suffix}`,
+    familyRevokeName: `jwt_family_revoke${suffix}`,
+    reuseRevoke: `WITH revoked AS (
+                 UPDATE jwt_refresh_families f SET ${REVOKE_SET}, revoked_reason = 'reuse'
+                 FROM jwt_refresh_tokens t
+                 WHERE t.token_hash = $1 AND t.used_at IS NOT NULL AND f.id = t.family_id AND f.revoked_at IS NULL
+                 RETURNING f.public_id, f.user_id)
+               SELECT public_id, user_id::text AS user_id${announceOne(2)} FROM revoked`,
+    familyRevoke: `WITH revoked AS (
+                 UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = $3
+                 WHERE public_id = $1 AND user_id = $2 AND revoked_at IS NULL
+                 RETURNING public_id, user_id, idle_expires_at = now() AS was_live)
+               SELECT was_live${announceOne(4)} FROM revoked`,
+  };
 
   return {
     async createFamily(userId, userAgent) {
@@ -139,33 +200,7 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
       // are serialised by that token's row lock and the count cannot be raced).
       const rotated = await db.query<{ public_id: string; user_id: string; created_at: Date; lifetime_ms: number }>({
         name: 'jwt_rotate',
-        text: `WITH claimed AS (
-                 UPDATE jwt_refresh_tokens t SET used_at = now()
-                 FROM jwt_refresh_families f
-                 WHERE t.token_hash = $1 AND t.used_at IS NULL AND f.id = t.family_id
-                   AND (f.refresh_window_start <= now() - interval '1 minute' OR f.refreshes_in_window < $4)
-                 RETURNING t.family_id
-               ), family AS (
-                 UPDATE jwt_refresh_families f
-                 SET last_used_at = now(),
-                     idle_expires_at = least(now() + $3::float8 * interval '1 millisecond', f.absolute_expires_at),
-                     refresh_window_start = CASE WHEN f.refresh_window_start <= now() - interval '1 minute' THEN now() ELSE f.refresh_window_start END,
-                     refreshes_in_window = CASE WHEN f.refresh_window_start <= now() - interval '1 minute' THEN 1 ELSE f.refreshes_in_window + 1 END
-                 FROM claimed
-                 WHERE f.id = claimed.family_id AND f.revoked_at IS NULL
-                   AND f.idle_expires_at > now() AND f.absolute_expires_at > now()
-                 RETURNING f.id, f.public_id, f.user_id, f.created_at, f.idle_expires_at
-               ), successor AS (
-                 INSERT INTO jwt_refresh_tokens (token_hash, family_id) SELECT $2, id FROM family
-               ), trimmed AS (
-                 DELETE FROM jwt_refresh_tokens WHERE token_hash IN (
-                   SELECT token_hash FROM jwt_refresh_tokens
-                   WHERE family_id = (SELECT id FROM family) AND used_at IS NOT NULL
-                   ORDER BY issued_at DESC OFFSET ${KEPT_ROTATED_TOKENS})
-               )
-               SELECT public_id, user_id::text AS user_id, created_at,
-                      (extract(epoch FROM idle_expires_at - now()) * 1000)::float8 AS lifetime_ms
-               FROM family`,
+        text: ROTATE_SQL,
         values: [hash, hashToken(next), opts.idleTimeoutMs, opts.refreshesPerMinute],
       });
       const row = rotated.rows[0];
@@ -181,13 +216,8 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
       // case is reuse (RFC 9700 4.14.2, ASVS 5.0 10.4.5): an attacker and the legitimate client both
       // hold the token and we cannot tell which one is calling, so the whole family dies.
       const reused = await db.query<{ public_id: string; user_id: string }>({
-        name: `jwt_reuse_revoke${suffix}`,
-        text: `WITH revoked AS (
-                 UPDATE jwt_refresh_families f SET ${REVOKE_SET}, revoked_reason = 'reuse'
-                 FROM jwt_refresh_tokens t
-                 WHERE t.token_hash = $1 AND t.used_at IS NOT NULL AND f.id = t.family_id AND f.revoked_at IS NULL
-                 RETURNING f.public_id, f.user_id)
-               SELECT public_id, user_id::text AS user_id${announceOne(2)} FROM revoked`,
+        name: sql.reuseRevokeName,
+        text: sql.reuseRevoke,
         values: channel ? [hash, channel] : [hash],
       });
       const r = reused.rows[0];
@@ -216,12 +246,8 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
       // answers 404 for a family it no longer lists). REVOKE_SET pulls idle_expires_at down to now(),
       // so `idle_expires_at = now()` in RETURNING means it was still in the future: the family was live.
       const r = await db.query<{ was_live: boolean }>({
-        name: `jwt_family_revoke${suffix}`,
-        text: `WITH revoked AS (
-                 UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = $3
-                 WHERE public_id = $1 AND user_id = $2 AND revoked_at IS NULL
-                 RETURNING public_id, user_id, idle_expires_at = now() AS was_live)
-               SELECT was_live${announceOne(4)} FROM revoked`,
+        name: sql.familyRevokeName,
+        text: sql.familyRevoke,
         values: channel ? [familyId, userId, reason, channel] : [familyId, userId, reason],
       });
       return r.rows[0]?.was_live === true;
@@ -231,8 +257,7 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
       if (!channel) {
         const r = await db.query<{ public_id: string }>({
           name: 'jwt_family_revoke_all',
-          text: `UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = 'logout_all'
-                 WHERE user_id = $1 AND revoked_at IS NULL RETURNING public_id`,
+          text: REVOKE_ALL_SQL,
           values: [userId],
         });
         return r.rows.map((row) => row.public_id);
@@ -241,15 +266,7 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
       // user can hold thousands of families). `announced` is referenced below, so it runs.
       const r = await db.query<{ ids: string[] | null; notifications: number }>({
         name: 'jwt_family_revoke_all_notify',
-        text: `WITH revoked AS (
-                 UPDATE jwt_refresh_families SET ${REVOKE_SET}, revoked_reason = 'logout_all'
-                 WHERE user_id = $1 AND revoked_at IS NULL RETURNING public_id
-               ), chunked AS (
-                 SELECT public_id, (row_number() OVER () - 1) / ${FAMILIES_PER_NOTIFICATION} AS chunk FROM revoked
-               ), announced AS (
-                 SELECT pg_notify($2, json_build_object('u', $1::text, 'f', json_agg(public_id))::text) FROM chunked GROUP BY chunk
-               )
-               SELECT (SELECT array_agg(public_id) FROM revoked) AS ids, (SELECT count(*) FROM announced)::int AS notifications`,
+        text: REVOKE_ALL_NOTIFY_SQL,
         values: [userId, channel],
       });
       return r.rows[0].ids ?? [];
@@ -258,9 +275,7 @@ export function createRefreshTokenStore(db: Db, opts: RefreshTokenOptions): Refr
     async listActive(userId) {
       const r = await db.query<{ public_id: string; created_at: Date; last_used_at: Date; idle_expires_at: Date; user_agent: string | null }>({
         name: 'jwt_family_list',
-        text: `SELECT public_id, created_at, last_used_at, idle_expires_at, user_agent FROM jwt_refresh_families
-               WHERE user_id = $1 AND revoked_at IS NULL AND idle_expires_at > now()
-               ORDER BY created_at DESC LIMIT ${MAX_LISTED_FAMILIES}`,
+        text: LIST_SQL,
         values: [userId],
       });
       return r.rows.map((row) => ({

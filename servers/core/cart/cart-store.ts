@@ -25,6 +25,16 @@ interface Row {
   changed?: boolean;
 }
 
+// Built once (a named statement's text is compared with the prepared one on every execution:
+// servers/session/session-store.ts).
+const ADD_SQL = `WITH up AS (
+                 INSERT INTO cart_items (user_id, sku, qty) VALUES ($1, $2, $3)
+                 ON CONFLICT (user_id, sku) DO UPDATE SET qty = cart_items.qty + EXCLUDED.qty, updated_at = now()
+                 WHERE cart_items.qty + EXCLUDED.qty <= ${MAX_QTY}
+                 RETURNING sku, qty)
+               SELECT sku, qty, true AS changed FROM up
+               UNION ALL SELECT sku, qty, false FROM cart_items WHERE user_id = $1 AND sku <> $2`;
+
 export function createCartStore(db: Queryable, catalog: Catalog) {
   const toCart = (rows: Row[]): Cart => {
     const items = rows
@@ -47,13 +57,7 @@ export function createCartStore(db: Queryable, catalog: Catalog) {
     async add(userId: string, sku: string, qty: number): Promise<Cart | null> {
       const r = await db.query<Row>({
         name: 'cart_add',
-        text: `WITH up AS (
-                 INSERT INTO cart_items (user_id, sku, qty) VALUES ($1, $2, $3)
-                 ON CONFLICT (user_id, sku) DO UPDATE SET qty = cart_items.qty + EXCLUDED.qty, updated_at = now()
-                 WHERE cart_items.qty + EXCLUDED.qty <= ${MAX_QTY}
-                 RETURNING sku, qty)
-               SELECT sku, qty, true AS changed FROM up
-               UNION ALL SELECT sku, qty, false FROM cart_items WHERE user_id = $1 AND sku <> $2`,
+        text: ADD_SQL,
         values: [userId, sku, qty],
       });
       if (!r.rows.some((row) => row.changed)) return null;

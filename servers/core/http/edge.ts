@@ -54,7 +54,14 @@ export function edge(opts: EdgeOptions): Middleware {
     } catch (err) {
       answerError(ctx, err);
     }
-    writeResponse(ctx);
+    try {
+      writeResponse(ctx);
+    } catch (err) {
+      // Node refused a header of the answer (a value no client can influence: a bug of ours). Nothing
+      // was sent yet: the funnel's JSON 500, with the security headers, replaces it.
+      answerError(ctx, err);
+      writeResponse(ctx);
+    }
     if (opts.metrics) recordRequest(ctx, startedMs);
     if (logRequest !== null) logRequest(ctx, startedMs);
   };

@@ -45,14 +45,20 @@ export function publicUser(u: User): User {
   return { id: u.id, username: u.username, role: u.role, createdAt: u.createdAt, disabled: u.disabled };
 }
 
+// Built once: a named statement's text is compared with the prepared one on every execution
+// (a pointer check for the same string; session-store.ts says more).
+const CREATE_SQL = `INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)
+               ON CONFLICT (username_key) DO NOTHING RETURNING ${COLUMNS}`;
+const BY_NAME_SQL = `SELECT ${COLUMNS} FROM users WHERE username_key = $1`;
+const BY_ID_SQL = `SELECT ${COLUMNS} FROM users WHERE id = $1`;
+
 export function createUserStore(db: Queryable) {
   return {
     /** null when the username (in its canonical form) is taken. */
     async create(username: string, passwordHash: string, role: 'user' | 'admin' = 'user'): Promise<User | null> {
       const r = await db.query<UserRow>({
         name: 'user_create',
-        text: `INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)
-               ON CONFLICT (username_key) DO NOTHING RETURNING ${COLUMNS}`,
+        text: CREATE_SQL,
         values: [username, passwordHash, role],
       });
       return r.rows[0] ? publicUser(toUser(r.rows[0])) : null;
@@ -67,14 +73,14 @@ export function createUserStore(db: Queryable) {
     async findByUsername(username: string): Promise<UserWithHash | null> {
       const r = await db.query<UserRow>({
         name: 'user_by_name',
-        text: `SELECT ${COLUMNS} FROM users WHERE username_key = $1`,
+        text: BY_NAME_SQL,
         values: [canonicalUsername(username)],
       });
       return r.rows[0] ? toUser(r.rows[0]) : null;
     },
 
     async findById(id: string): Promise<UserWithHash | null> {
-      const r = await db.query<UserRow>({ name: 'user_by_id', text: `SELECT ${COLUMNS} FROM users WHERE id = $1`, values: [id] });
+      const r = await db.query<UserRow>({ name: 'user_by_id', text: BY_ID_SQL, values: [id] });
       return r.rows[0] ? toUser(r.rows[0]) : null;
     },
 
