@@ -189,6 +189,16 @@ describe.each(STRATEGIES)('%s server: the same headers whichever way a response 
     }).toEqual({ allowOrigin: APP, vary: 'Origin', type: 'application/json; charset=utf-8', length: bodyLength(cors), cache: 'no-store', body: plain.body });
   });
 
+  it('a reply carrying non-ASCII text (an unknown field of the client named in a 400): Content-Length counts UTF-8 bytes', async () => {
+    for (const headers of [{}, { origin: APP }] as Record<string, string>[]) {
+      const res = await user.post('/cart/items', { sku: 'KB-001', qty: 1, 'ünï😀': 1 }, { headers });
+      expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: 400, code: 'validation_failed' });
+      expect(JSON.stringify(res.body.error.details)).toContain('ünï😀');
+      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(res.text));
+      expect(Buffer.byteLength(res.text)).toBeGreaterThan(res.text.length);
+    }
+  });
+
   it('an error reply with headers of its own (405 Allow), on both paths', async () => {
     for (const headers of [{}, { origin: APP }] as Record<string, string>[]) {
       const res = await user.request('PATCH', '/cart', { body: {}, headers });
