@@ -7,6 +7,7 @@
 //   npx tsx bench/startup.ts                        this checkout's dist/, compiled, 7 spawns each
 //   npx tsx bench/startup.ts --compare <checkout>   and another built checkout's, interleaved
 //   npx tsx bench/startup.ts --repetitions 11 --tsx also through tsx
+//   npx tsx bench/startup.ts --node-arg=--enable-source-maps   and this build with a node flag
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -103,21 +104,29 @@ export async function measureBatchStartup(
  */
 async function cli(): Promise<void> {
   const { values } = parseArgs({
-    options: { compare: { type: 'string' }, repetitions: { type: 'string', default: '7' }, tsx: { type: 'boolean', default: false } },
+    options: {
+      compare: { type: 'string' },
+      repetitions: { type: 'string', default: '7' },
+      tsx: { type: 'boolean', default: false },
+      'node-arg': { type: 'string', multiple: true },
+    },
   });
   const repetitions = Number(values.repetitions);
   const jwtKeys = generateJwtKeys();
   const env = (strategy: Strategy) => ({ ...BENCH_SERVER_ENV, AUTH_VARIANT: strategy, ...(strategy === 'jwt' ? { JWT_KEYS: jwtKeys } : {}) });
-  type Run = { label: string; runtime: 'compiled' | 'tsx'; root: string };
+  type Run = { label: string; runtime: 'compiled' | 'tsx'; root: string; nodeArgs?: string[] };
   const runs: Run[] = [{ label: 'this', runtime: 'compiled', root: REPO_ROOT }];
   if (values.compare) runs.push({ label: values.compare, runtime: 'compiled', root: values.compare });
   if (values.tsx) runs.push({ label: 'this (tsx)', runtime: 'tsx', root: REPO_ROOT });
+  const nodeArgs = values['node-arg'] ?? [];
+  if (nodeArgs.length) runs.push({ label: `this (node ${nodeArgs.join(' ')})`, runtime: 'compiled', root: REPO_ROOT, nodeArgs });
   const start = (run: Run, strategy: Strategy, databaseUrl: string) =>
     readiness({
       strategy,
       runtime: run.runtime,
       databaseUrl,
       env: env(strategy),
+      nodeArgs: run.nodeArgs,
       entry: run.runtime === 'tsx' ? undefined : { dir: relative(join(REPO_ROOT, 'dist'), join(run.root, 'dist', 'servers', strategy)), name: 'main' },
     });
   const pg = await startPostgres();

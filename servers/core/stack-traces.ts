@@ -1,10 +1,11 @@
 // Stack traces of the compiled build name TypeScript lines, mapped when a trace is formatted rather
 // than when the bundle loads.
 //
-// `node --enable-source-maps` reads, parses and indexes the bundle's linked map (~0.9 MB) while the
-// bundle loads: ~25 ms of every start-up (ISSUE 11: spawn to the first /readyz 200, jwt, median of 9
-// interleaved spawns on the 2-core reference machine: 411 ms with the flag, 386 without), for traces
-// most processes never print. Here nothing is read until a stack is first formatted (an error that
+// `node --enable-source-maps` reads, parses and indexes the bundle's linked map (~0.7 MB) while the
+// bundle loads: ~19 ms of every start-up, for traces most processes never print (ISSUE 11:
+// `npx tsx bench/startup.ts --node-arg=--enable-source-maps --repetitions 9` on the 2-core reference
+// machine: ready in 296 / 297 ms (session / jwt), 315 / 315 with the flag; main thread 261 / 261 ms
+// on CPU, 280 / 281 with it). Here nothing is read until a stack is first formatted (an error that
 // is logged, or printed by Node when uncaught); then each file's map is read once and decoded with
 // @jridgewell/trace-mapping, the source-map decoder Jest and Babel use.
 //

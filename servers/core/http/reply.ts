@@ -2,9 +2,9 @@
 //
 // Routes (and the error funnel) answer with `reply(ctx, value)` instead of `ctx.body = value`; edge.ts
 // calls writeResponse() once the answer is decided. Why not Koa's own response path: it sets each
-// header with its own setHeader call (name check, value check, lower-casing, a map entry: eight
-// security headers, the request id, Content-Type, Content-Length per response), then serialises them
-// again. Node's writeHead with a flat name/value array checks each header once, while it serialises
+// header with its own setHeader call (name check, value check, lower-casing, a map entry: six
+// security headers, the instance and request ids, Content-Type, Content-Length per response), then
+// serialises them again. Node's writeHead with a flat name/value array checks each header once, while it serialises
 // it, which is what Fastify does. ISSUE 11: plain node http, 50 connections, the same 12 headers:
 // 32.0 us of CPU per response through setHeader, 28.2 through one writeHead (28.8 with only
 // Content-Type and Content-Length); docs/profiling.md has the measurements on our servers.
@@ -26,7 +26,10 @@ interface Reply {
 }
 type Replied = Context & { [REPLY]?: Reply };
 
-/** Answers `value` as JSON with `status` (serialised here, so a value JSON cannot encode throws in the route). */
+/**
+ * Answers `value` as JSON with `status` (serialised here, so a value JSON cannot encode throws in the
+ * route). `headers`: extra ones (Retry-After, Allow...), never one of the security headers.
+ */
 export function reply(ctx: Context, value: unknown, status = 200, headers?: Readonly<Record<string, string>>): void {
   replyJsonText(ctx, JSON.stringify(value), status, headers);
 }
