@@ -45,14 +45,14 @@ async function main(): Promise<void> {
   // FLOOR_HEADERS=ours: the response headers ours sends, from the same function (floor-app.ts).
   const headersMode = process.env.FLOOR_HEADERS || 'none';
   if (headersMode !== 'none' && headersMode !== 'ours') throw new Error(`FLOOR_HEADERS must be none or ours, got "${headersMode}"`);
-  const ours = securityHeaders(instance);
+  const ours = headersMode === 'ours' ? securityHeaders(instance) : null;
   const headers: FloorHeaders =
-    headersMode === 'ours'
-      ? (ctx) => {
+    ours === null
+      ? null
+      : (ctx) => {
           assignRequestId(ctx);
           ours.apply(ctx);
-        }
-      : null;
+        };
   let floor: FloorApp;
   if (kind === 'public') floor = publicFloor(await loadProducts(required('DATABASE_URL')), health);
   else if (kind === 'jwt')

@@ -35,21 +35,17 @@ export interface SecurityHeaders {
 
 export function securityHeaders(instanceId: string): SecurityHeaders {
   const constant = CONSTANT_HEADERS.flat();
-  const headersOf = (ctx: Context): readonly (readonly [string, string])[] => [
-    ['X-Instance-Id', instanceId],
-    ['X-Request-Id', ctx.state.requestId as string],
-    ...CONSTANT_HEADERS,
-    ...(ctx.secure ? [HSTS] : []),
-  ];
+  const pairs = (ctx: Context): string[] => {
+    const head = ['X-Instance-Id', instanceId, 'X-Request-Id', ctx.state.requestId as string, ...constant];
+    if (ctx.secure) head.push(HSTS[0], HSTS[1]);
+    return head;
+  };
   return {
-    pairs(ctx) {
-      const pairs = ['X-Instance-Id', instanceId, 'X-Request-Id', ctx.state.requestId as string, ...constant];
-      if (ctx.secure) pairs.push(HSTS[0], HSTS[1]);
-      return pairs;
-    },
+    pairs,
     apply(ctx) {
       const res = ctx.res;
-      for (const [name, value] of headersOf(ctx)) if (!res.hasHeader(name)) res.setHeader(name, value);
+      const head = pairs(ctx);
+      for (let i = 0; i < head.length; i += 2) if (!res.hasHeader(head[i])) res.setHeader(head[i], head[i + 1]);
     },
   };
 }
