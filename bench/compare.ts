@@ -136,8 +136,8 @@ export interface RatioInterval {
  * positive, multiplicative quantity whose round-to-round noise is roughly log-normal, so the t
  * interval on log values is the standard interval for a ratio (ratio of geometric means), honest
  * about few rounds through the t quantile (12.7 at df 1, 4.3 at df 2, 2.6 at df 5).
- * Paired: the cells of one group run their rounds interleaved (A B A B ...), so round i of A and
- * round i of B saw the same machine drift; the per-round log ratios remove that drift (df = n - 1).
+ * Paired: the cells of one group run their rounds interleaved (A B, B A, ...: rounds.ts), so round
+ * i of A and round i of B saw the same machine drift; the per-round log ratios remove that drift (df = n - 1).
  * Unpaired: Welch's interval on the two log samples (Welch-Satterthwaite df).
  */
 export function ratioInterval(a: number[], b: number[], paired = false): RatioInterval {

@@ -1,6 +1,6 @@
 // Measures the cells of a group: credentials per connection, a warm-up, then interleaved rounds
-// (A B A B ...), each one autocannon run with CPU sampled around it. Validates every run: an
-// unexpected status or a connection error invalidates the cell, loudly.
+// (A B, B A, A B ...: roundOrder()), each one autocannon run with CPU sampled around it. Validates
+// every run: an unexpected status or a connection error invalidates the cell, loudly.
 import type autocannon from 'autocannon';
 import type { Instance } from '../scripts/instances';
 import type { PostgresHandle } from '../scripts/postgres';
@@ -15,6 +15,7 @@ import type { Progress } from './progress';
 import type { CellRecord, RunRecord } from './results';
 import type { CellPlan, GroupPlan } from './scenarios';
 import { type PrimePlan, type PrimeRecord, primeInstances, rewarm } from './prime';
+import { roundOrder } from './rounds';
 import { getWorkload } from './workloads';
 
 export const PER_RUN_OVERHEAD_SECONDS = 0.4;
@@ -271,7 +272,7 @@ export async function runGroup(ctx: Ctx, group: GroupPlan): Promise<void> {
   try {
     for (const cell of group.cells) await run(cell, 0);
     for (let round = 1; round <= group.rounds; round++) {
-      for (const cell of group.cells) await run(cell, round);
+      for (const cell of roundOrder(group.cells, round)) await run(cell, round);
     }
   } finally {
     budget?.release();

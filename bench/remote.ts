@@ -19,6 +19,7 @@ import { REMOTE_SCHEMA, type RemoteCellRecord, type RemoteResults, type RemoteRu
 import { runRemoteRevocation } from './remote-revocation';
 import type { TargetSpec } from './remote-targets';
 import { RemoteSetup, remoteUser } from './remote-users';
+import { roundOrder } from './rounds';
 import { REVOCATION_EVENTS } from './scenarios/revocation';
 import type { Selection } from './scenarios/types';
 import { runsWorkload } from './variants';
@@ -127,7 +128,7 @@ async function runWorkloads(o: RemoteRunOptions, targets: RemoteTarget[], setup:
     }
     const roundSeconds = Math.max(o.profile.roundSeconds, workload.minRoundSeconds ?? 0);
     for (let round = 0; round <= o.profile.rounds; round++) {
-      for (const p of plans) {
+      for (const p of round === 0 ? plans : roundOrder(plans, round)) {
         const seconds = round === 0 ? o.profile.warmupSeconds : roundSeconds;
         log(`${p.target.label} ${name} ${round === 0 ? 'warm-up' : `round ${round}/${o.profile.rounds}`} (${seconds} s)`);
         const r = await fire({ urls: p.target.urls, connections, seconds, requestsFor: p.requestsFor, expected: workload.expected }, () => process.cpuUsage());
