@@ -15,7 +15,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 
 # The compiled build (npm run build): TypeScript -> dist/ with source maps, migrations and the demo
-# page copied beside the code, each server bundled into one main.js. The server image runs the
+# page copied beside the code, each server bundled into one file with a V8 code cache of it (made
+# here, by this Node, so the server stage's identical Node accepts it). The server image runs the
 # bundle with plain node: no TypeScript loader and no module-by-module loading at run time
 # (README "Compiled build" has the start-up figures).
 FROM ${NODE_IMAGE} AS build

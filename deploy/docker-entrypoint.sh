@@ -17,7 +17,7 @@ case "${SERVER:-}" in
 esac
 # exec: node replaces this shell as PID 1, so the SIGTERM of `docker stop` reaches it and
 # run-server.ts closes the server and the database pool cleanly. The compiled build (npm run build in
-# the image's build stage) runs with plain node: main.js is the server bundled into one file, and
-# its source map makes stack traces name .ts lines (read when a trace is first printed:
-# servers/core/stack-traces.ts).
+# the image's build stage) runs with plain node: main.js runs the server bundled into one file with
+# the V8 code cache the build made of it (servers/core/bundle-loader.ts), and the bundle's source map
+# makes stack traces name .ts lines (read when a trace is first printed: servers/core/stack-traces.ts).
 exec node "dist/servers/$SERVER/main.js"

@@ -1,12 +1,13 @@
-// The server entries of `npm run build`, each bundled into one JavaScript file (esbuild) that
-// replaces tsc's output of that entry: dist/servers/session/main.js, dist/servers/jwt/main.js and
-// the bench's dist/bench/floor/main.js. Why: a server compiled file by file requires ~450-480
+// The server entries of `npm run build`, each bundled into one JavaScript file (esbuild), with a
+// V8 code cache of it, and started by a small loader that replaces tsc's output of that entry:
+// dist/servers/session/main.js runs main.bundle.js with main.bundle.js.v8cache (bundle-loader.ts
+// says why), and the same for dist/servers/jwt/ and the bench's dist/bench/floor/. Why one file: a server compiled file by file requires ~450-480
 // modules at start-up (~50 of them ours); resolving, reading and compiling them one by one was
 // ~320-370 ms of the ~620 ms from spawn to the first /readyz 200 on the 2-core reference machine.
 // README "Compiled build" has the figures after bundling and the command that measures them.
 //
 // What stays true of the bundle:
-// - Stack traces name .ts lines: a linked source map (main.js.map) beside it, read when a trace is
+// - Stack traces name .ts lines: a linked source map (main.bundle.js.map) beside it, read when a trace is
 //   first formatted (servers/core/stack-traces.ts). No sources inside the map: traces need only
 //   the mappings.
 // - Files read at run time resolve: a module's `__dirname` would be the bundle's folder, not the
@@ -15,7 +16,8 @@
 //   relative to the bundle, so dist/ can move (the Docker image copies it to /app/dist).
 // - Optional native addons stay out: pg's `require('pg-native')` is only reached through
 //   `pg.native`, which we never use; marked external, the bundle builds without it installed.
-import { statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -95,41 +97,48 @@ function largeJsonFromNodeModules(outDir: string): Plugin {
  * compiled on its own, unbundled, as `<name>.unbundled.js` beside it: it requires tsc's file-by-file
  * output, so a CPU profile (bench/profile.ts) still names node_modules/pg/... and servers/... per
  * function, which one bundle file cannot. tsc itself skips the entries (tsconfig.build.json):
- * incremental, it would not write `main.js` again over the bundle once it had.
+ * incremental, it would not write `main.js` again over the loader once it had.
  */
 export async function bundleServers(root: string): Promise<string[]> {
+  // What every output shares: CommonJS for Node 20, a linked map without the sources.
+  const common = { platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', sourcesContent: false, logLevel: 'warning' } as const;
   const written: string[] = [];
   for (const entry of SERVER_ENTRIES) {
     const outfile = join(root, 'dist', entry.replace(/\.ts$/, '.js'));
+    const bundled = outfile.replace(/\.js$/, '.bundle.js');
     const unbundled = outfile.replace(/\.js$/, '.unbundled.js');
+    await build({ ...common, entryPoints: [join(root, entry)], outfile: unbundled });
     await build({
+      ...common,
       entryPoints: [join(root, entry)],
-      outfile: unbundled,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      sourcemap: 'linked',
-      sourcesContent: false,
-      logLevel: 'warning',
-    });
-    await build({
-      entryPoints: [join(root, entry)],
-      outfile,
+      outfile: bundled,
       bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      sourcemap: 'linked',
-      sourcesContent: false,
       external: EXTERNAL,
       // Whitespace and syntax only: ~30% less to read and compile at every start; identifiers keep
       // their names for anyone reading a stack trace without the map.
       minifyWhitespace: true,
       minifySyntax: true,
-      logLevel: 'warning',
       plugins: [moduleDirname(root, dirname(outfile)), largeJsonFromNodeModules(dirname(outfile)), pgNodeSockets()],
     });
-    written.push(relative(root, outfile), relative(root, unbundled));
+    // The entry itself: the loader that runs the bundle with its code cache (bundle-loader.ts).
+    await build({ ...common, entryPoints: [join(root, 'servers/core/bundle-loader.ts')], outfile, bundle: true });
+    writeCodeCache(outfile);
+    written.push(relative(root, outfile), relative(root, bundled), relative(root, `${bundled}.v8cache`), relative(root, unbundled));
   }
   return written;
+}
+
+/**
+ * The bundle's V8 code cache, made by running the entry with `--write-code-cache` and no
+ * configuration: every module loads, the program stops at its configuration, the cache is written
+ * on exit (bundle-loader.ts). The build fails if the program did not get that far or wrote no
+ * cache, rather than ship a build that silently starts slower.
+ */
+function writeCodeCache(entry: string): void {
+  const cache = entry.replace(/\.js$/, '.bundle.js.v8cache');
+  rmSync(cache, { force: true });
+  const r = spawnSync(process.execPath, [entry, '--write-code-cache'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 });
+  if (r.status === 0 || !/ is required/.test(r.stderr) || !existsSync(cache)) {
+    throw new Error(`code cache of ${entry} not written (exit ${r.status}, signal ${r.signal}): ${r.stderr.trim().slice(0, 500)}`);
+  }
 }

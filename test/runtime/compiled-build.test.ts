@@ -1,7 +1,7 @@
 // npm run build: dist/ runs with plain node (no TypeScript loader), serves /healthz and /metrics,
 // maps stack traces to .ts lines, and the floor servers of the bench answer like ours.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,9 +70,10 @@ describe('the compiled servers', () => {
 });
 
 describe('the bundled entries (scripts/bundle-servers.ts)', () => {
-  const bundle = (strategy: string) => join(REPO_ROOT, 'dist', 'servers', strategy, 'main.js');
+  const entry = (strategy: string) => join(REPO_ROOT, 'dist', 'servers', strategy, 'main.js');
+  const bundle = (strategy: string) => join(REPO_ROOT, 'dist', 'servers', strategy, 'main.bundle.js');
 
-  it.each(['session', 'jwt'])('%s: main.js carries our code and its dependencies; it requires none of dist/ or node_modules by name', (strategy) => {
+  it.each(['session', 'jwt'])('%s: main.bundle.js carries our code and its dependencies; it requires none of dist/ or node_modules by name', (strategy) => {
     const code = readFileSync(bundle(strategy), 'utf8');
     expect(code).toContain('async function runServer(');
     const required = [...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
@@ -96,12 +97,26 @@ describe('the bundled entries (scripts/bundle-servers.ts)', () => {
            Object.defineProperty(globalThis, name, { configurable: true, get() { process.stderr.write('touched ' + name + '\\n'); return d.get.call(this); } });
          }\n`,
       );
-      const r = spawnSync(process.execPath, ['--require', preload, bundle(strategy)], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+      const r = spawnSync(process.execPath, ['--require', preload, entry(strategy)], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
       expect(r.stderr).toContain('DATABASE_URL is required');
       expect(r.stderr.split('\n').filter((l) => l.startsWith('touched'))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it.each(['session', 'jwt'])('%s: main.js runs the bundle with the code cache the build made of it, and V8 accepts it', (strategy) => {
+    expect(statSync(`${bundle(strategy)}.v8cache`).size).toBeGreaterThan(100_000);
+    const env = { PATH: process.env.PATH ?? '' };
+    const r = spawnSync(process.execPath, [entry(strategy)], { encoding: 'utf8', env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('DATABASE_URL is required');
+    expect(r.stderr).not.toContain('v8cache');
+    // A cache V8 refuses (here: other V8 flags) is said once and only costs the compile.
+    const refused = spawnSync(process.execPath, ['--stack-size=900', entry(strategy)], { encoding: 'utf8', env });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('main.bundle.js.v8cache not used');
+    expect(refused.stderr).toContain('DATABASE_URL is required');
   });
 
   it('maps a stack trace thrown inside the bundle to the servers/*.ts line', () => {
@@ -114,14 +129,14 @@ describe('the bundled entries (scripts/bundle-servers.ts)', () => {
       writeFileSync(preload, "process.exit = (code) => { throw new Error('exit ' + code); };\n");
       const env = { PATH: process.env.PATH ?? '' };
       // No --enable-source-maps: the server maps its own traces when they are formatted (stack-traces.ts).
-      const r = spawnSync(process.execPath, ['--require', preload, bundle('jwt')], { encoding: 'utf8', env });
+      const r = spawnSync(process.execPath, ['--require', preload, entry('jwt')], { encoding: 'utf8', env });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain('DATABASE_URL is required');
       expect(r.stderr).toContain('failed to start: exit 2');
       expect(r.stderr).toContain('Error: exit 1');
       // V8's own frame text with the location swapped: `at fn (/…/run-server.ts:L:C)` or `at /…/run-server.ts:L:C`.
       expect(r.stderr).toMatch(/^ {4}at (\S.* \()?\/\S*servers\/core\/run-server\.ts:\d+:\d+\)?$/m);
-      expect(r.stderr).not.toMatch(/main\.js:\d+:\d+/);
+      expect(r.stderr).not.toMatch(/main(\.bundle)?\.js:\d+:\d+/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
