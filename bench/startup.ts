@@ -21,6 +21,12 @@ export interface StartupRecord {
   /** ms from spawn to the first /readyz 200, per runtime and strategy. */
   ms: Record<'compiled' | 'tsx', Record<Strategy, number[]>>;
   medianMs: Record<'compiled' | 'tsx', Record<Strategy, number>>;
+  /**
+   * The server's main thread at ready, medians: ms on a CPU, and ms runnable but waiting for one. On
+   * a busy shared machine the wall time grows with the wait, not with the server's own work.
+   * Absent in results before 2026-12-02 and where there is no /proc.
+   */
+  mainThread?: Record<'compiled' | 'tsx', Record<Strategy, { cpuMs: number; queuedMs: number } | null>>;
 }
 
 const REPETITIONS = 5;
@@ -66,16 +72,28 @@ async function readiness(opts: InstanceOptions & { runtime: 'compiled' | 'tsx' }
 /** `databases`: an already-migrated database per strategy; `env`: what each server needs (JWT_KEYS...). */
 export async function measureStartup(databases: Record<Strategy, string>, env: Record<Strategy, Record<string, string>>): Promise<StartupRecord> {
   const ms: StartupRecord['ms'] = { compiled: { session: [], jwt: [] }, tsx: { session: [], jwt: [] } };
+  const threads: Record<'compiled' | 'tsx', Record<Strategy, NonNullable<Readiness['mainThread']>[]>> = {
+    compiled: { session: [], jwt: [] },
+    tsx: { session: [], jwt: [] },
+  };
   // Interleaved (compiled, tsx, compiled, ...) so a burst of outside load hits both alike.
   for (let i = 0; i < REPETITIONS; i++) {
     for (const strategy of ['session', 'jwt'] as const) {
       for (const runtime of ['compiled', 'tsx'] as const) {
-        ms[runtime][strategy].push(Math.round((await readiness({ strategy, runtime, databaseUrl: databases[strategy], env: env[strategy] })).ms));
+        const r = await readiness({ strategy, runtime, databaseUrl: databases[strategy], env: env[strategy] });
+        ms[runtime][strategy].push(Math.round(r.ms));
+        if (r.mainThread) threads[runtime][strategy].push(r.mainThread);
       }
     }
   }
   const med = (xs: number[]) => Math.round(summarize(xs).median);
+  const thread = (xs: NonNullable<Readiness['mainThread']>[]) =>
+    xs.length === REPETITIONS ? { cpuMs: med(xs.map((x) => x.cpuMs)), queuedMs: med(xs.map((x) => x.queuedMs)) } : null;
   return {
+    mainThread: {
+      compiled: { session: thread(threads.compiled.session), jwt: thread(threads.compiled.jwt) },
+      tsx: { session: thread(threads.tsx.session), jwt: thread(threads.tsx.jwt) },
+    },
     repetitions: REPETITIONS,
     ms,
     medianMs: {
