@@ -23,8 +23,9 @@ export interface StartupRecord {
   medianMs: Record<'compiled' | 'tsx', Record<Strategy, number>>;
   /**
    * The server's main thread at ready, medians: ms on a CPU, and ms runnable but waiting for one. On
-   * a busy shared machine the wall time grows with the wait, not with the server's own work.
-   * Absent in results before 2026-12-02 and where there is no /proc.
+   * a busy shared machine the wall time grows with the waits (and the CPU time itself reads higher:
+   * session 345 ms in the reference run of 2026-12-02 02:20, 254 ms on a quiet machine). Absent in
+   * results before 2026-12-02 and where there is no /proc.
    */
   mainThread?: Record<'compiled' | 'tsx', Record<Strategy, { cpuMs: number; queuedMs: number } | null>>;
 }
