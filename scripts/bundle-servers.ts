@@ -1,9 +1,10 @@
 // The server entries of `npm run build`, each bundled into one JavaScript file (esbuild), with a
 // V8 code cache of it, and started by a small loader that replaces tsc's output of that entry:
 // dist/servers/session/main.js runs main.bundle.js with main.bundle.js.v8cache (bundle-loader.ts
-// says why), and the same for dist/servers/jwt/ and the bench's dist/bench/floor/. Why one file: a server compiled file by file requires ~450-480
-// modules at start-up (~50 of them ours); resolving, reading and compiling them one by one was
-// ~320-370 ms of the ~620 ms from spawn to the first /readyz 200 on the 2-core reference machine.
+// says why), and the same for dist/servers/jwt/ and the bench's dist/bench/floor/. Why one file: a
+// server compiled file by file requires ~450-480 modules at start-up (~50 of them ours); resolving,
+// reading and compiling them one by one was ~320-370 ms of the ~620 ms from spawn to the first
+// /readyz 200 on the 2-core reference machine.
 // README "Compiled build" has the figures after bundling and the command that measures them.
 //
 // What stays true of the bundle:
@@ -122,8 +123,9 @@ export async function bundleServers(root: string): Promise<string[]> {
     });
     // The entry itself: the loader that runs the bundle with its code cache (bundle-loader.ts).
     await build({ ...common, entryPoints: [join(root, 'servers/core/bundle-loader.ts')], outfile, bundle: true });
-    writeCodeCache(outfile);
-    written.push(relative(root, outfile), relative(root, bundled), relative(root, `${bundled}.v8cache`), relative(root, unbundled));
+    const cache = `${bundled}.v8cache`;
+    writeCodeCache(outfile, cache);
+    written.push(relative(root, outfile), relative(root, bundled), relative(root, cache), relative(root, unbundled));
   }
   return written;
 }
@@ -134,8 +136,7 @@ export async function bundleServers(root: string): Promise<string[]> {
  * on exit (bundle-loader.ts). The build fails if the program did not get that far or wrote no
  * cache, rather than ship a build that silently starts slower.
  */
-function writeCodeCache(entry: string): void {
-  const cache = entry.replace(/\.js$/, '.bundle.js.v8cache');
+function writeCodeCache(entry: string, cache: string): void {
   rmSync(cache, { force: true });
   const r = spawnSync(process.execPath, [entry, '--write-code-cache'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 });
   if (r.status === 0 || !/ is required/.test(r.stderr) || !existsSync(cache)) {

@@ -15,10 +15,10 @@
 // costs the compile it would have saved, and says so once on stderr.
 import { readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { Script } from 'node:vm';
 
-const bundle = join(__dirname, 'main.bundle.js');
+// The same naming rule as the build's (bundle-servers.ts): <entry>.js runs <entry>.bundle.js.
+const bundle = __filename.replace(/\.js$/, '.bundle.js');
 const cacheFile = `${bundle}.v8cache`;
 const writing = process.argv.includes('--write-code-cache');
 
